@@ -1,0 +1,1 @@
+"""The clean service: decode, repair and normalize text, tag format and language, drop exact duplicates."""

@@ -1,0 +1,17 @@
+"""Language identification with py3langid (its model ships inside the package: no download)."""
+
+from __future__ import annotations
+
+import py3langid
+
+MIN_CHARS = 20
+"""Below this many letters there is too little evidence to name a language."""
+
+
+def detect_language(text: str, sample_chars: int = 20_000) -> str | None:
+    """ISO 639-1 code of the text's main language, or ``None`` when there is too little text."""
+    sample = text[:sample_chars]
+    if sum(ch.isalpha() for ch in sample[:2000]) < MIN_CHARS:
+        return None
+    language, _score = py3langid.classify(sample)
+    return str(language)

@@ -1,0 +1,98 @@
+"""Pure text normalization: bytes → well-formed, NFC, whitespace-normalized Unicode."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import unicodedata
+
+import charset_normalizer
+import ftfy
+
+from newsflow_shared.models import DocumentFormat
+from newsflow_shared.stage import Rejected
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INLINE_SPACE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]+")
+_ZERO_WIDTH = re.compile(r"[\u200b\u2060]")
+_MANY_BLANKS = re.compile(r"\n{3,}")
+_HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b", re.I | re.S)
+_TAG = re.compile(r"<[a-zA-Z][^>]{0,300}>")
+_SCRIPT_STYLE = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>", re.I | re.S)
+_ANY_TAG = re.compile(r"<[^>]+>")
+
+MAX_CONTROL_RATIO = 0.05
+"""Above this share of control characters the input is treated as binary, not text."""
+
+
+def decode(content: bytes, declared_charset: str | None) -> str:
+    """Decode bytes: BOM, then the declared charset, then UTF-8, then statistical detection."""
+    if not content:
+        raise Rejected("empty_document", "document has no content")
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            return content.decode(encoding, errors="replace")
+    candidates = [declared_charset] if declared_charset else []
+    for encoding in [*candidates, "utf-8"]:
+        try:
+            return content.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if content.count(b"\x00") > len(content) * MAX_CONTROL_RATIO:
+        raise Rejected("binary_content", "content has too many NUL bytes to be text")
+    best = charset_normalizer.from_bytes(content[: 1 << 20]).best()
+    if best is not None and best.encoding:
+        return content.decode(best.encoding, errors="replace")
+    return content.decode("utf-8", errors="replace")
+
+
+def repair(text: str) -> str:
+    """Fix mojibake and normalize to NFC; remove control characters. Quotes stay curly."""
+    controls = len(_CONTROL.findall(text))
+    if text and controls > len(text) * MAX_CONTROL_RATIO:
+        raise Rejected("binary_content", f"{controls} control characters in {len(text)}")
+    text = _CONTROL.sub("", text)
+    text = ftfy.fix_text(text, uncurl_quotes=False, unescape_html=False, normalization="NFC")
+    return unicodedata.normalize("NFC", text)
+
+
+def normalize_whitespace(text: str, fmt: DocumentFormat) -> str:
+    """Unify line breaks; for text also collapse inline spaces, trim lines and long blank runs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    if fmt == "html":
+        return text.strip()
+    text = _ZERO_WIDTH.sub("", text)
+    lines = [_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+    return _MANY_BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def detect_format(text: str, content_type: str | None) -> DocumentFormat:
+    """HTML or plain text, from the declared type when it is specific, else by sniffing."""
+    declared = (content_type or "").split(";")[0].strip().lower()
+    if declared in {"text/html", "application/xhtml+xml"}:
+        return "html"
+    head = text[:4096]
+    if _HTML_START.match(head):
+        return "html"
+    if declared == "text/plain":
+        return "text"
+    # Undeclared: markup-dense content is HTML (a fragment without <html>, say).
+    return "html" if len(_TAG.findall(head)) >= 8 else "text"
+
+
+def visible_text(html: str) -> str:
+    """A rough visible-text view of HTML, good enough for language identification."""
+    return _ANY_TAG.sub(" ", _SCRIPT_STYLE.sub(" ", html))
+
+
+def fingerprint(text: str) -> str:
+    """Exact-duplicate key: whitespace-insensitive hash of the normalized content."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:32]

@@ -1,0 +1,14 @@
+"""Entry point used by ``newsflow service clean``."""
+
+from redis.asyncio import Redis
+
+from newsflow_shared.dedup import RedisDedupStore
+from newsflow_shared.settings import Settings
+
+from newsflow_clean.stage import CleanStage
+
+
+def create_stage(settings: Settings) -> CleanStage:
+    """Build the clean stage with Redis-backed exact dedup."""
+    redis = Redis.from_url(settings.redis.url)
+    return CleanStage(RedisDedupStore(redis, settings.redis.dedup_ttl_s))

@@ -1,0 +1,1 @@
+"""The ``newsflow`` command: the embedded stack, one-off extraction, search, and running a service."""

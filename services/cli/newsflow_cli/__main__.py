@@ -1,0 +1,3 @@
+from newsflow_cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,215 @@
+"""``newsflow``: run the embedded stack, extract files in-process, search, or run one service."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from newsflow_shared.logs import configure_logging
+from newsflow_shared.settings import SettingsError, load_settings
+
+from newsflow_cli.registry import SERVICES
+
+log = logging.getLogger("newsflow.cli")
+
+DEFAULT_DATA_DIR = ".newsflow"
+
+
+def _data_dir(value: str | None) -> Path:
+    return Path(value or os.environ.get("NEWSFLOW_DATA_DIR") or DEFAULT_DATA_DIR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the embedded stack (broker, Redis, five services)")
+    run.add_argument("--input", nargs="+", action="extend", default=[], metavar="PATH", help="files or directories to ingest")
+    run.add_argument("--once", action="store_true", help="exit when every input reached a terminal state")
+    run.add_argument("--json", action="store_true", help="print the summary as one JSON object (last line)")
+    run.add_argument("--data-dir", help=f"index, logs and state (default {DEFAULT_DATA_DIR}/)")
+    run.add_argument("--timeout", type=float, default=900.0, help="--once gives up after this many seconds")
+    run.add_argument("--port", type=int, default=0, help="search server port without --once (default: free port)")
+
+    extract = commands.add_parser("extract", help="clean → strip → extract files in-process; one JSON line each")
+    extract.add_argument("paths", nargs="+", metavar="PATH")
+
+    search = commands.add_parser("search", help="search the data dir's index")
+    search.add_argument("query")
+    search.add_argument("--json", action="store_true")
+    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--data-dir")
+
+    service = commands.add_parser("service", help="run one service against the configured broker and Redis")
+    service.add_argument("name", choices=SERVICES)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``newsflow`` console script."""
+    args = build_parser().parse_args(argv)
+    if args.command == "extract":
+        configure_logging("WARNING")
+        from newsflow_cli.extract_cmd import run_extract
+
+        return run_extract(args.paths)
+    if args.command == "search":
+        return _search(args)
+    if args.command == "service":
+        return _service(args.name)
+    configure_logging(os.environ.get("NEWSFLOW_LOG_LEVEL", "WARNING"))
+    return asyncio.run(_run(args))
+
+
+def _search(args: argparse.Namespace) -> int:
+    from newsflow_index.search_index import SearchIndex
+
+    index_dir = _data_dir(args.data_dir) / "index"
+    if not index_dir.exists():
+        print(f"no index at {index_dir}: run `newsflow run --input ...` first", file=sys.stderr)
+        return 2
+    hits = SearchIndex(index_dir).search(args.query, args.limit)
+    if args.json:
+        print(json.dumps([{k: v for k, v in vars(h).items() if k != "record"} for h in hits], ensure_ascii=False))
+        return 0
+    for hit in hits:
+        print(f"{hit.score:6.2f}  {hit.doc_id}  {hit.title or '(untitled)'}\n        {hit.source}  {hit.outlet}")
+    if not hits:
+        print("no results")
+    return 0
+
+
+def _service(name: str) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"newsflow service {name}: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    from newsflow_shared.kafka_admin import ensure_topics
+    from newsflow_shared.runtime.faust_driver import run_stage
+
+    from newsflow_cli.registry import create_stage
+
+    # Waits (with backoff and a log line) for an unreachable broker instead of crash-looping.
+    asyncio.run(ensure_topics(settings.kafka))
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    run_stage(create_stage(name, settings), settings)
+    return 0
+
+
+def _print_progress(line: str) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[2K" + line[:200])
+    else:
+        sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+async def _send_requests(bootstrap: str, paths: Sequence[str]) -> list[str]:
+    from aiokafka import AIOKafkaProducer
+
+    from newsflow_shared import topics
+    from newsflow_shared.models import IngestRequest
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        requests = [IngestRequest(request_id=f"req-{uuid.uuid4().hex[:12]}", source=p) for p in paths]
+        for request in requests:
+            await producer.send_and_wait(topics.INGEST_REQUESTS, request.to_wire(), key=request.partition_key())
+    finally:
+        await producer.stop()
+    return [r.request_id for r in requests]
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from newsflow_shared.kafka_admin import ensure_topics
+
+    from newsflow_cli.progress import ProgressTracker, follow_events
+    from newsflow_cli.stack import EmbeddedStack
+
+    started = time.monotonic()
+    shutdown = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, shutdown.set)
+
+    stack = EmbeddedStack(_data_dir(args.data_dir))
+    stop_following = asyncio.Event()
+    follower: asyncio.Task[None] | None = None
+    summary: dict[str, Any] = {}
+    exit_code = 0
+    try:
+        settings = await stack.start_infrastructure()
+        await ensure_topics(settings.kafka)
+        stack.start_services()
+        ready_s = time.monotonic() - started
+        tracker = ProgressTracker(await _send_requests(settings.kafka.bootstrap_servers, args.input))
+        follower = asyncio.create_task(follow_events(settings.kafka, tracker.observe, stop_following))
+        server = None
+        if not args.once:
+            from newsflow_cli.search_server import start_search_server
+
+            server, address = await start_search_server(settings.index_dir, args.port)
+            print(f"newsflow is running. Search: {address}  (Ctrl-C to stop)", file=sys.stderr)
+        last_line, last_print = "", 0.0
+        while not shutdown.is_set():
+            stack.restart_exited()
+            if follower.done():
+                follower.result()  # re-raises what stopped it
+            line = tracker.stage_line()
+            if line != last_line and time.monotonic() - last_print > 1.0:
+                _print_progress(line)
+                last_line, last_print = line, time.monotonic()
+            if args.once and tracker.done:
+                break
+            if args.once and time.monotonic() - started > args.timeout:
+                exit_code = 3
+                log.error("timed out after %.0fs with documents still pending", args.timeout)
+                break
+            await asyncio.sleep(0.1)
+        summary = {**tracker.summary(), "elapsed_s": round(time.monotonic() - started, 2), "ready_s": round(ready_s, 2)}
+        if exit_code:
+            summary["timed_out"] = True
+        if server is not None:
+            await server.cleanup()
+    finally:
+        stop_following.set()
+        if follower is not None:
+            await asyncio.gather(follower, return_exceptions=True)
+        await asyncio.to_thread(stack.stop)
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    _print_summary(summary, stack, args.json)
+    return exit_code
+
+
+def _print_summary(summary: dict[str, Any], stack: Any, as_json: bool) -> None:
+    restarts = {name: s.restarts for name, s in stack.services.items() if s.restarts}
+    if restarts:
+        summary["service_restarts"] = restarts
+    if not as_json:
+        print(
+            f"\nnewsflow: {summary.get('ingested', 0)} ingested, {summary.get('indexed', 0)} indexed, "
+            f"{summary.get('duplicates', 0)} duplicates, {summary.get('dead_lettered', 0)} dead-lettered, "
+            f"{summary.get('dropped', 0)} dropped in {summary.get('elapsed_s', 0)}s"
+        )
+        for key in ("drop_reasons", "dead_letter_reasons"):
+            if summary.get(key):
+                print(f"  {key.replace('_', ' ')}: " + ", ".join(f"{r}={n}" for r, n in summary[key].items()))
+        print(f"  index: {stack.data_dir / 'index'}   logs: {stack.logs}")
+        print("  search it: newsflow search QUERY" + ("" if stack.data_dir.name == DEFAULT_DATA_DIR else f" --data-dir {stack.data_dir}"))
+    else:
+        print(json.dumps(summary))

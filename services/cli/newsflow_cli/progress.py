@@ -1,0 +1,99 @@
+"""Knowing when every input reached a terminal state, from the lineage events topic.
+
+The tracker is pure (``observe`` events, ask ``done``); ``follow_events`` feeds it from Kafka.
+Counting from the stream, not from logs or process exit codes, is what makes ``--once`` exact:
+a redelivered event changes nothing because state is keyed by ``doc_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from pydantic import ValidationError
+
+from newsflow_shared import topics
+from newsflow_shared.models import StageEvent
+from newsflow_shared.settings import KafkaSettings
+
+
+class ProgressTracker:
+    """Follows a set of ingest requests to the terminal state of every document they produced."""
+
+    def __init__(self, request_ids: Iterable[str]) -> None:
+        self.requests: dict[str, StageEvent | None] = dict.fromkeys(request_ids)
+        self.expected: set[str] = set()
+        self.terminal: dict[str, StageEvent] = {}
+        self.per_stage: Counter[tuple[str, str]] = Counter()
+
+    def observe(self, event: StageEvent) -> None:
+        """Take one lineage event into account (idempotent)."""
+        self.per_stage[(event.stage, event.outcome)] += 1
+        if event.stage == "ingest" and event.doc_id in self.requests:
+            self.requests[event.doc_id] = event
+            if event.outcome == "forwarded":
+                self.expected.update(event.output_ids)
+            return
+        if event.doc_id is not None and event.is_terminal:
+            self.terminal[event.doc_id] = event
+
+    @property
+    def done(self) -> bool:
+        """Every request expanded (or failed) and every resulting document terminal."""
+        return all(self.requests.values()) and self.expected <= self.terminal.keys()
+
+    def summary(self) -> dict[str, Any]:
+        """Counts of terminal states (the ``--json`` summary)."""
+        finals = [self.terminal[d] for d in self.expected if d in self.terminal]
+        failed_requests = [e for e in self.requests.values() if e is not None and e.is_terminal]
+        drops = Counter(e.reason or "unknown" for e in finals if e.outcome == "dropped")
+        dead = Counter(e.reason or "unknown" for e in [*finals, *failed_requests] if e.outcome == "dead_lettered")
+        duplicates = sum(n for reason, n in drops.items() if reason.startswith("duplicate"))
+        return {
+            "ingested": len(self.expected),
+            "indexed": sum(1 for e in finals if e.outcome == "indexed"),
+            "duplicates": duplicates,
+            "dead_lettered": sum(dead.values()),
+            "dropped": sum(drops.values()) - duplicates,
+            "pending": len(self.expected - self.terminal.keys()),
+            "drop_reasons": dict(drops),
+            "dead_letter_reasons": dict(dead),
+        }
+
+    def stage_line(self) -> str:
+        """One line of live progress per stage."""
+        parts = []
+        for stage in ("ingest", "clean", "strip", "extract", "index"):
+            counts = {o: n for (s, o), n in self.per_stage.items() if s == stage}
+            if counts:
+                parts.append(f"{stage}: " + " ".join(f"{o}={n}" for o, n in sorted(counts.items())))
+        return " | ".join(parts) or "waiting for the services…"
+
+
+async def follow_events(
+    kafka: KafkaSettings, on_event: Callable[[StageEvent], None], stop: asyncio.Event
+) -> None:
+    """Read the events topic from the beginning (no consumer group) until ``stop`` is set."""
+    consumer = AIOKafkaConsumer(
+        topics.EVENTS,
+        bootstrap_servers=kafka.bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=kafka.fetch_max_wait_ms,
+    )
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=200)
+            for records in batches.values():
+                for record in records:
+                    try:
+                        on_event(StageEvent.model_validate_json(record.value or b""))
+                    except ValidationError:
+                        continue  # not ours to judge; the events topic is informational
+    finally:
+        await consumer.stop()

@@ -1,0 +1,19 @@
+"""Which service is which: name → its stage factory (imported lazily: extract pulls in spaCy)."""
+
+from __future__ import annotations
+
+import importlib
+
+from newsflow_shared.settings import Settings
+from newsflow_shared.stage import Stage
+
+SERVICES: tuple[str, ...] = ("ingest", "clean", "strip", "extract", "index")
+"""The five services, in pipeline order."""
+
+
+def create_stage(name: str, settings: Settings) -> Stage:
+    """Build service ``name``'s stage from settings."""
+    if name not in SERVICES:
+        raise ValueError(f"unknown service {name!r}; choose one of {', '.join(SERVICES)}")
+    module = importlib.import_module(f"newsflow_{name}.service")
+    return module.create_stage(settings)  # type: ignore[no-any-return]

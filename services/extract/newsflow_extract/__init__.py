@@ -1,0 +1,1 @@
+"""The extract service: title, dates, outlet, language, named entities and quotes."""

@@ -1,0 +1,138 @@
+"""Article metadata from a page's header lines (flattened text) or markup hints (HTML)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+         ("oct", "october"), ("nov", "november"), ("dec", "december")],
+        start=1,
+    )
+    for m in names
+}
+_TZ_OFFSETS = {
+    "GMT": 0, "UTC": 0, "Z": 0, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "IST": 5.5, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11,
+}
+_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_TIME = r"(?:,?\s*(?:at\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?\s*(?P<tz>[A-Z]{1,4}\b)?)?"
+_DATE_PATTERNS = [
+    re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d{2})" + _TIME, re.I),
+    re.compile(r"(?P<day>\d{1,2})\s+" + _MONTH + r",?\s+(?P<year>(?:19|20)\d{2})" + _TIME, re.I),
+    re.compile(
+        r"(?P<year>(?:19|20)\d{2})-(?P<mon>\d{2})-(?P<day>\d{2})(?:[T\s](?P<hour>\d{2}):(?P<minute>\d{2})(?::\d{2})?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
+    ),
+]
+_UPDATED = re.compile(r"\b(?:updated?|last\s+modified)\b", re.I)
+_TITLE_PREFIX = re.compile(r"^(?:update[d]?|breaking(?:\s+news)?|live|watch|exclusive)\s*[:\-–—]\s*", re.I)
+_SENTENCE_END = re.compile(r"[.!?:]$")
+_BYLINE = re.compile(r"^(?:by|von|par|por)\s+\S", re.I)
+
+_OUTLET_CUES = [
+    re.compile(r"\bBy\s+(?P<outlet>[A-Z][A-Z0-9]*(?:/[A-Z0-9]+)+|[A-Z]{2,}(?:\s[A-Z]{2,})?)\s*$"),
+    re.compile(r"\((?P<outlet>[A-Z][A-Z0-9]+(?:\s[A-Z0-9]+)?)\s+with\s+[A-Z]"),
+    re.compile(r"(?:^|\s)/(?P<outlet>[A-Z][A-Z-]{1,10})/(?:\s|$)"),
+]
+
+
+def _tz(value: str | None) -> timezone:
+    if not value:
+        return timezone.utc
+    if value[0] in "+-":
+        digits = value[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
+        return timezone(timedelta(minutes=minutes if value[0] == "+" else -minutes))
+    return timezone(timedelta(hours=_TZ_OFFSETS.get(value.upper(), 0)))
+
+
+def _datetime_from(match: re.Match[str]) -> datetime | None:
+    parts = match.groupdict()
+    if parts.get("mon"):
+        month = int(parts["mon"])
+    else:
+        name = (parts.get("month") or "").lower().rstrip(".")
+        month = _MONTHS.get(name) or _MONTHS.get(name[:3], 0)
+    hour, minute = int(parts.get("hour") or 0), int(parts.get("minute") or 0)
+    ampm = (parts.get("ampm") or "").lower().replace(".", "")
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    tz_name = parts.get("tz")
+    if tz_name and tz_name.upper() not in _TZ_OFFSETS and tz_name[0] not in "+-":
+        tz_name = None
+    try:
+        return datetime(int(parts["year"]), month, int(parts["day"]), hour, minute, tzinfo=_tz(tz_name))
+    except (ValueError, TypeError):
+        return None
+
+
+def find_dates(lines: list[str]) -> tuple[datetime | None, datetime | None]:
+    """Published and updated times from header lines ("... UPDATED ..." marks the second)."""
+    published = updated = None
+    for line in lines:
+        for pattern in _DATE_PATTERNS:
+            for match in pattern.finditer(line):
+                when = _datetime_from(match)
+                if when is None:
+                    continue
+                if _UPDATED.search(line[: match.start()]) and published is not None:
+                    updated = updated or when
+                elif published is None:
+                    published = when
+        if published is not None:
+            return published, updated
+    return published, updated
+
+
+def clean_title(title: str | None) -> str | None:
+    """A title without "update:"-style prefixes and surrounding whitespace."""
+    if not title:
+        return None
+    title = _TITLE_PREFIX.sub("", title.strip()).strip()
+    return title or None
+
+
+def title_from_header(lines: list[str]) -> str | None:
+    """The most headline-like header line: unique, 4+ words, not a sentence, byline or date."""
+    counts = Counter(lines)
+    best, best_len = None, 0
+    for line in lines:
+        words = len(line.split())
+        if counts[line] > 1 or words < 4 or words > 30 or _BYLINE.search(line) or "©" in line:
+            continue
+        if _SENTENCE_END.search(line) and not line.endswith("?"):
+            continue
+        if any(p.search(line) for p in _DATE_PATTERNS):
+            continue
+        if words >= best_len:
+            best, best_len = line, words
+    return clean_title(best)
+
+
+def _canonical_outlet(name: str) -> str:
+    words = name.split()
+    return " ".join(w.capitalize() if w.isalpha() and w.isupper() and len(w) > 4 else w for w in words)
+
+
+def find_outlet(lines: list[str], url: str | None, sitename: str | None) -> str | None:
+    """Outlet from text cues ("By RFE/RL", "(FRANCE 24 with AFP)", "/TASS/"), markup, or the URL."""
+    for line in lines:
+        for cue in _OUTLET_CUES:
+            match = cue.search(line)
+            if match:
+                return _canonical_outlet(match.group("outlet"))
+    if sitename:
+        return sitename
+    if url:
+        host = urlsplit(url).hostname or ""
+        return host.removeprefix("www.") or None
+    return None

@@ -1,0 +1,10 @@
+"""Entry point used by ``newsflow service extract``."""
+
+from newsflow_shared.settings import Settings
+
+from newsflow_extract.stage import ExtractStage
+
+
+def create_stage(settings: Settings) -> ExtractStage:
+    """Build the extract stage; the spaCy model loads in ``start()``, not here."""
+    return ExtractStage(settings.extract)

@@ -1,0 +1,79 @@
+"""The extract stage (the same code ``newsflow extract`` runs in-process)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from newsflow_shared import topics
+from newsflow_shared.models import Entity, ExtractedDocument, StrippedDocument
+from newsflow_shared.settings import ExtractSettings
+from newsflow_shared.stage import Stage, StageResult
+
+from newsflow_extract.entities import EntityRecognizer, Mention, load_model
+from newsflow_extract.metadata import clean_title, find_dates, find_outlet, title_from_header
+from newsflow_extract.quotes import find_quotes
+
+NER_LANGUAGES = frozenset({"en"})
+"""Languages the installed model can tag; others get no entities rather than wrong ones."""
+
+
+class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
+    """Adds title, dates, outlet, entities and quotes to a stripped document."""
+
+    name = "extract"
+    input_model = StrippedDocument
+    input_topic = topics.STRIPPED
+    output_topic = topics.EXTRACTED
+
+    def __init__(self, settings: ExtractSettings, recognizer: EntityRecognizer | None = None) -> None:
+        self.settings = settings
+        self.recognizer = recognizer
+
+    async def start(self) -> None:
+        if self.recognizer is None:
+            nlp = await asyncio.to_thread(load_model, self.settings.spacy_model)
+            self.recognizer = EntityRecognizer(nlp, self.settings.ner_batch_size)
+
+    def process(self, doc: StrippedDocument) -> ExtractedDocument:
+        result = self.process_each([doc])[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result  # type: ignore[return-value]
+
+    def process_each(self, docs: Sequence[StrippedDocument]) -> list[StageResult]:
+        if self.recognizer is None:
+            raise RuntimeError("ExtractStage.start() must run before processing")
+        taggable = [d.body if (d.language in NER_LANGUAGES or d.language is None) else "" for d in docs]
+        all_mentions = self.recognizer.mentions_many(taggable)
+        results: list[StageResult] = []
+        for doc, mentions in zip(docs, all_mentions, strict=True):
+            try:
+                results.append(self._annotate(doc, mentions))
+            except Exception as exc:  # noqa: BLE001 - becomes this document's dead letter
+                results.append(exc)
+        return results
+
+    def _annotate(self, doc: StrippedDocument, mentions: list[Mention]) -> ExtractedDocument:
+        page, hints = doc.page, doc.hints
+        paragraphs = doc.body.split("\n\n")
+        if doc.format == "html":
+            title = clean_title(hints.title or page.title)
+        else:
+            title = clean_title(hints.title) or title_from_header(page.header_lines)
+        published, updated = page.published, page.updated
+        if published is None:
+            published, updated = find_dates(page.header_lines)
+        cue_lines = [*page.header_lines, paragraphs[0], paragraphs[-1], *page.footer_lines]
+        entities = list(dict.fromkeys(Entity(text=m.text, label=m.label) for m in mentions))
+        fields = doc.stamped(
+            self.name,
+            title=title,
+            published=hints.published or published,
+            updated=updated,
+            authors=page.authors,
+            outlet=hints.outlet or find_outlet(cue_lines, doc.url, page.outlet),
+            entities=entities,
+            quotes=find_quotes(doc.body, mentions),
+        )
+        return ExtractedDocument(**fields)

@@ -1,0 +1,1 @@
+"""The index service: idempotent upsert into the full-text index, plus the Redis document cache."""

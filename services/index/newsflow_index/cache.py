@@ -1,0 +1,42 @@
+"""The Redis document cache: deduplicated documents readable by id, bounded by a TTL.
+
+Cache keys live under ``newsflow:cache:`` and always carry a TTL, while dedup state lives under
+``newsflow:dedup:``. With ``maxmemory-policy volatile-ttl``/``volatile-lru`` Redis evicts only keys
+that have a TTL, so cache entries can be evicted under memory pressure but dedup state cannot
+(see docs/decisions.md for sizing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from newsflow_shared.models import ExtractedDocument
+from newsflow_shared.stage import TransientError
+
+CACHE_PREFIX = "newsflow:cache:doc"
+
+
+class DocumentCache:
+    """Writes and reads cached documents by ``doc_id``."""
+
+    def __init__(self, redis: Redis, ttl_s: int) -> None:
+        self.redis = redis
+        self.ttl_s = ttl_s
+
+    async def put_many(self, docs: Sequence[ExtractedDocument]) -> None:
+        """Cache every document (idempotent: same key, same value)."""
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for doc in docs:
+                    pipe.set(f"{CACHE_PREFIX}:{doc.doc_id}", doc.model_dump_json(), ex=self.ttl_s)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise TransientError(f"redis unavailable for the document cache: {exc}") from exc
+
+    async def get(self, doc_id: str) -> ExtractedDocument | None:
+        """The cached document, or ``None`` if absent or evicted."""
+        raw = await self.redis.get(f"{CACHE_PREFIX}:{doc_id}")
+        return ExtractedDocument.model_validate_json(raw) if raw else None

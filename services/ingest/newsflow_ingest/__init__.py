@@ -1,0 +1,1 @@
+"""The ingest service: sources (files and directories today) → raw documents."""

@@ -1,0 +1,42 @@
+"""Topic administration with aiokafka (outside the stages, as the runtime's drivers expect)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+
+from newsflow_shared import topics
+from newsflow_shared.settings import KafkaSettings
+
+log = logging.getLogger("newsflow.admin")
+
+
+async def ensure_topics(kafka: KafkaSettings, names: tuple[str, ...] = topics.ALL_TOPICS, attempts: int = 30) -> None:
+    """Create any missing topic; retry with backoff while the broker is not reachable yet."""
+    delay = 0.2
+    for attempt in range(1, attempts + 1):
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=10_000)
+        try:
+            await admin.start()
+            existing = set(await admin.list_topics())
+            missing = [name for name in names if name not in existing]
+            if missing:
+                try:
+                    await admin.create_topics(
+                        [NewTopic(name, kafka.partitions, kafka.replication_factor) for name in missing]
+                    )
+                except TopicAlreadyExistsError:
+                    pass  # another process created it between list and create
+                log.info("created topics: %s", ", ".join(missing))
+            return
+        except (KafkaConnectionError, KafkaError, OSError) as exc:
+            if attempt == attempts:
+                raise
+            log.warning("broker %s not reachable yet (%s); retrying in %.1fs", kafka.bootstrap_servers, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        finally:
+            await admin.close()

@@ -1,0 +1,247 @@
+"""The broker-independent core of the runtime: one batch in, outputs + dead letters + events out.
+
+``StageRunner.handle_batch`` is the whole consume → validate → process → produce → dead-letter
+path for one batch. It knows nothing about Faust: the driver hands it ``InboundRecord``s and a
+``Publisher``, and commits the batch only after ``handle_batch`` returns, which happens only
+after the broker acknowledged every record it produced. That split keeps the loop written
+once, and lets unit tests drive it with an in-memory publisher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from newsflow_shared import topics
+from newsflow_shared.models import DeadLetter, StageEvent, WireModel
+from newsflow_shared.settings import RuntimeSettings
+from newsflow_shared.stage import Dropped, Rejected, Stage, StageResult, TransientError
+
+log = logging.getLogger("newsflow.runtime")
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRecord:
+    """One consumed record, as the driver saw it."""
+
+    value: bytes | None
+    topic: str
+    partition: int | None = None
+    offset: int | None = None
+    timestamp: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundRecord:
+    """One record to produce."""
+
+    topic: str
+    key: bytes
+    value: bytes
+
+
+class Publisher(Protocol):
+    """Sends records; the driver's adapter over its producer."""
+
+    async def publish(self, record: OutboundRecord) -> Awaitable[object]:
+        """Hand ``record`` to the producer; the returned awaitable completes on broker ack."""
+        ...
+
+
+@dataclass
+class StageCounters:
+    """What a stage did since start, by outcome and reason (exported as metrics)."""
+
+    received: int = 0
+    forwarded: int = 0
+    outputs: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    dead_lettered: Counter[str] = field(default_factory=Counter)
+    batches: int = 0
+    transient_retries: int = 0
+    processing_seconds: float = 0.0
+
+    def snapshot(self) -> dict[str, object]:
+        """A JSON-friendly copy."""
+        return {
+            "received": self.received,
+            "forwarded": self.forwarded,
+            "outputs": self.outputs,
+            "dropped": dict(self.dropped),
+            "dead_lettered": dict(self.dead_lettered),
+            "batches": self.batches,
+            "transient_retries": self.transient_retries,
+            "processing_seconds": round(self.processing_seconds, 3),
+        }
+
+
+def classify_decode_error(exc: ValidationError) -> str:
+    """Map a validation failure to a reason code a person can act on."""
+    for error in exc.errors():
+        if error["type"] == "json_invalid":
+            return "invalid_json"
+        if error["loc"][:1] == ("schema_version",):
+            return "unsupported_schema_version"
+    return "schema_invalid"
+
+
+def sniff_doc_id(payload: bytes | None) -> str | None:
+    """Best-effort ``doc_id`` of an undecodable record, so its dead letter can be traced."""
+    if not payload:
+        return None
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(data, dict):
+        for key in ("doc_id", "request_id"):
+            if isinstance(data.get(key), str):
+                return str(data[key])
+    return None
+
+
+class StageRunner:
+    """Runs one stage over batches of records (see module docstring)."""
+
+    def __init__(self, stage: Stage, publisher: Publisher, settings: RuntimeSettings) -> None:
+        self.stage = stage
+        self.publisher = publisher
+        self.settings = settings
+        self.counters = StageCounters()
+
+    async def handle_batch(self, records: Sequence[InboundRecord]) -> None:
+        """Process ``records`` and return once every resulting record is acknowledged."""
+        started = time.perf_counter()
+        self.counters.batches += 1
+        self.counters.received += len(records)
+        outbound: list[OutboundRecord] = []
+        valid: list[tuple[InboundRecord, WireModel]] = []
+        for record in records:
+            try:
+                if not record.value:
+                    raise Rejected("empty_record", "record has no value")
+                doc = self.stage.input_model.model_validate_json(record.value)
+            except ValidationError as exc:
+                outbound += self._dead_letter(record, classify_decode_error(exc), str(exc), None)
+            except Rejected as exc:
+                outbound += self._dead_letter(record, exc.reason, str(exc), None)
+            else:
+                valid.append((record, doc))
+
+        if valid:
+            results = await self._process_until_available([doc for _, doc in valid])
+            for (record, doc), result in zip(valid, results, strict=True):
+                outbound += self._route(record, doc, result)
+
+        self.counters.processing_seconds += time.perf_counter() - started
+        await self._publish_until_acknowledged(outbound)
+
+    async def _process_until_available(self, docs: list[WireModel]) -> list[StageResult]:
+        """Run the stage; on a transient failure back off and retry, holding the batch uncommitted."""
+        delay = 0.2
+        while True:
+            try:
+                results = await self.stage.process_batch(docs)
+            except TransientError as exc:
+                self.counters.transient_retries += 1
+                log.warning(
+                    "stage %s: dependency unavailable, retrying batch of %d in %.1fs: %s",
+                    self.stage.name, len(docs), delay, exc,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.transient_retry_max_s)
+                continue
+            if len(results) != len(docs):
+                raise RuntimeError(
+                    f"stage {self.stage.name} returned {len(results)} results for {len(docs)} inputs"
+                )
+            return results
+
+    def _route(self, record: InboundRecord, doc: WireModel, result: StageResult) -> list[OutboundRecord]:
+        stage = self.stage
+        doc_id = getattr(doc, "doc_id", None) or getattr(doc, "request_id", None)
+        if isinstance(result, Dropped):
+            self.counters.dropped[result.reason] += 1
+            log.info("dropped", extra={"doc_id": doc_id, "stage": stage.name, "reason": result.reason})
+            event = StageEvent(stage=stage.name, doc_id=doc_id, outcome="dropped", reason=result.reason)
+            return [self._event_record(event)]
+        if isinstance(result, Rejected):
+            return self._dead_letter(record, result.reason, str(result), doc_id)
+        if isinstance(result, BaseException):
+            error = f"{type(result).__name__}: {result}"
+            log.error("processing failed", extra={"doc_id": doc_id, "stage": stage.name, "error": error})
+            return self._dead_letter(record, "processing_error", error, doc_id)
+
+        items = result if isinstance(result, list) else [result]
+        outputs = [item for item in items if isinstance(item, WireModel)]
+        produced: list[OutboundRecord] = []
+        # Rejected items of a fan-out are outputs too (their journey ends in the dead-letter topic),
+        # so they are listed in the lineage event and a tracker waits for them.
+        output_ids = [str(getattr(out, "doc_id", "")) for out in outputs]
+        for item in items:
+            if isinstance(item, Rejected):
+                item_record = InboundRecord(item.payload, record.topic, record.partition, record.offset)
+                produced += self._dead_letter(item_record, item.reason, str(item), item.doc_id)
+                if item.doc_id:
+                    output_ids.append(item.doc_id)
+        self.counters.forwarded += 1
+        self.counters.outputs += len(outputs)
+        if stage.output_topic is not None:
+            produced += [
+                OutboundRecord(stage.output_topic, out.partition_key(), out.to_wire()) for out in outputs
+            ]
+        return [*produced, self._event_record(stage.success_event(doc, output_ids))]
+
+    def _dead_letter(
+        self, record: InboundRecord, reason: str, error: str, doc_id: str | None
+    ) -> list[OutboundRecord]:
+        doc_id = doc_id or sniff_doc_id(record.value)
+        self.counters.dead_lettered[reason] += 1
+        log.warning("dead-lettered", extra={"doc_id": doc_id, "stage": self.stage.name, "reason": reason})
+        letter = DeadLetter(
+            stage=self.stage.name,
+            reason=reason,
+            error=error[: self.settings.max_error_text],
+            doc_id=doc_id,
+            source_topic=record.topic,
+            source_partition=record.partition,
+            source_offset=record.offset,
+            payload=record.value or b"",
+            first_seen_at=record.timestamp,
+        )
+        event = StageEvent(stage=self.stage.name, doc_id=doc_id, outcome="dead_lettered", reason=reason)
+        return [
+            OutboundRecord(topics.DEAD_LETTER, letter.partition_key(), letter.to_wire()),
+            self._event_record(event),
+        ]
+
+    @staticmethod
+    def _event_record(event: StageEvent) -> OutboundRecord:
+        return OutboundRecord(topics.EVENTS, event.partition_key(), event.to_wire())
+
+    async def _publish_until_acknowledged(self, outbound: list[OutboundRecord]) -> None:
+        """Produce everything and wait for every ack; on failure retry the whole set.
+
+        A retry may produce some records twice. That is the at-least-once contract: every
+        consumer downstream is idempotent by ``doc_id``.
+        """
+        delay = 0.2
+        while True:
+            try:
+                acks = [await self.publisher.publish(record) for record in outbound]
+                await asyncio.gather(*acks)
+                return
+            except Exception as exc:  # noqa: BLE001 - broker trouble is retried, never dropped
+                self.counters.transient_retries += 1
+                log.warning("publishing %d records failed, retrying in %.1fs: %r", len(outbound), delay, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.transient_retry_max_s)

@@ -1,0 +1,147 @@
+"""Drive a :class:`~newsflow_shared.stage.Stage` with a Faust app built by a factory.
+
+Commit-after-acknowledge, concretely: the agent reads batches with ``stream.take_events``.
+Before a batch is processed the runtime takes an extra reference on every message in it
+(``message.incref()``) and releases it (``decref()``) only after ``StageRunner.handle_batch``
+returned, i.e. after the broker acknowledged every output, dead letter and lineage event.
+``take_events`` acks the batch in a ``finally`` when the agent asks for the next one — and also
+when the agent is cancelled mid-batch (SIGTERM). Holding the extra reference makes that ack
+final only in the success case, so an interrupted batch is never committed and is redelivered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from newsflow_shared import topics
+from newsflow_shared.runtime.batch import InboundRecord, OutboundRecord, StageRunner
+from newsflow_shared.settings import Settings
+from newsflow_shared.stage import Stage
+
+log = logging.getLogger("newsflow.runtime")
+
+
+class _LowLatencyConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """Faust hard-codes ``fetch_max_wait_ms=1500``; against the dev broker each hop then waits
+    ~0.7 s. We set the consumer's value from settings before it starts (see docs/decisions.md)."""
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        consumer._fetch_max_wait_ms = self.app.fetch_max_wait_ms  # read once at consumer start
+        return consumer
+
+
+class _LowLatencyConsumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
+        return _LowLatencyConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class _LowLatencyTransport(faust_aiokafka.Transport):
+    Consumer = _LowLatencyConsumer
+
+
+class NewsflowApp(faust.App):
+    """A Faust app whose consumer honours ``KafkaSettings.fetch_max_wait_ms``."""
+
+    fetch_max_wait_ms: int = 500
+
+    def _new_transport(self) -> Any:
+        return _LowLatencyTransport(self.conf.broker_consumer, self)
+
+
+class _FaustPublisher:
+    """Publishes through the app's producer; the awaitable resolves on broker ack."""
+
+    def __init__(self, app: faust.App) -> None:
+        self._topics: dict[str, faust.TopicT] = {}
+        self._app = app
+
+    async def publish(self, record: OutboundRecord) -> Awaitable[object]:
+        topic = self._topics.get(record.topic)
+        if topic is None:
+            topic = self._topics[record.topic] = self._app.topic(
+                record.topic, key_serializer="raw", value_serializer="raw"
+            )
+        # force=True: send now instead of attaching to the current event; the runtime itself
+        # waits for these acks before the input may be committed.
+        return await topic.send(key=record.key, value=record.value, force=True)
+
+
+def build_app(stage: Stage, settings: Settings) -> tuple[faust.App, StageRunner]:
+    """Build the Faust app that runs ``stage``; nothing is connected until the worker starts."""
+    kafka = settings.kafka
+    app = NewsflowApp(
+        f"newsflow-{stage.name}",
+        broker=[f"kafka://{server}" for server in kafka.bootstrap_servers.split(",")],
+        store="memory://",
+        autodiscover=False,
+        web_enabled=False,
+        topic_disable_leader=True,
+        topic_allow_declare=False,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=kafka.session_timeout_s,
+        broker_heartbeat_interval=max(kafka.session_timeout_s / 5, 0.5),
+        broker_commit_interval=kafka.commit_interval_s,
+        producer_max_batch_size=kafka.producer_max_batch_bytes,
+        producer_linger=kafka.producer_linger_ms / 1000,
+        producer_max_request_size=kafka.max_request_bytes,
+        consumer_max_fetch_size=kafka.max_request_bytes,
+        producer_acks=-1,
+        stream_buffer_maxsize=max(4 * settings.runtime.batch_size, 256),
+        topic_partitions=kafka.partitions,
+        worker_redirect_stdouts=False,
+    )
+    app.fetch_max_wait_ms = kafka.fetch_max_wait_ms
+    runner = StageRunner(stage, _FaustPublisher(app), settings.runtime)
+    source = app.topic(
+        stage.input_topic, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions
+    )
+    batch_size, window = settings.runtime.batch_size, settings.runtime.batch_window_s
+
+    @app.agent(source, name=f"newsflow.{stage.name}")
+    async def drive(stream: faust.StreamT) -> None:
+        # Started here rather than in an app task: tasks run after agents are already consuming.
+        await stage.start()
+        log.info("stage %s ready: %s -> %s", stage.name, stage.input_topic, stage.output_topic)
+        async for events in stream.take_events(batch_size, within=window):
+            for event in events:
+                event.message.incref()
+            await runner.handle_batch(
+                [
+                    InboundRecord(
+                        value=event.value,
+                        topic=event.message.topic,
+                        partition=event.message.partition,
+                        offset=event.message.offset,
+                        timestamp=None,
+                    )
+                    for event in events
+                ]
+            )
+            for event in events:
+                event.message.decref()
+
+    @app.on_before_shutdown.connect
+    async def stop_stage(app: faust.App, **_: Any) -> None:
+        log.info("stage %s stopping: %s", stage.name, runner.counters.snapshot())
+        await stage.stop()
+
+    del drive, stop_stage  # registered on the app by the decorators
+    return app, runner
+
+
+def run_stage(stage: Stage, settings: Settings) -> None:
+    """Run ``stage`` as a Faust worker until SIGTERM/SIGINT (what ``newsflow service`` does)."""
+    app, _ = build_app(stage, settings)
+    worker = faust.Worker(app, loglevel=settings.log_level.lower(), redirect_stdouts=False)
+    worker.execute_from_commandline()
+
+
+def required_topics() -> tuple[str, ...]:
+    """Every topic the runtime may read or write."""
+    return topics.ALL_TOPICS

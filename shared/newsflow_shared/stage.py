@@ -1,0 +1,111 @@
+"""What a service implements: a small ``Stage`` with a ``process()`` method.
+
+The runtime (:mod:`newsflow_shared.runtime`) owns everything else: consuming, validating the
+input against ``input_model``, batching, producing outputs, dead-lettering, counting, and
+committing offsets only after every output of a batch is acknowledged by the broker.
+
+A stage signals outcomes without knowing about Kafka:
+
+- return an output model (or a list of them, for fan-out) → forwarded to ``output_topic``;
+- return :class:`Dropped` → counted under its reason, recorded as a terminal lineage event;
+- raise :class:`Rejected` → the input is dead-lettered with the given reason code;
+- raise :class:`TransientError` → a dependency is unavailable; the batch is retried with
+  backoff and nothing is committed meanwhile (back-pressure instead of loss);
+- any other exception → dead-lettered with reason ``processing_error`` (never a crash).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Generic, TypeVar
+
+from newsflow_shared.models import StageEvent, WireModel
+
+InT = TypeVar("InT", bound=WireModel)
+OutT = TypeVar("OutT", bound=WireModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A deliberate, counted drop (e.g. a duplicate). ``reason`` is a short snake_case code."""
+
+    reason: str
+    detail: str = ""
+
+
+class Rejected(Exception):
+    """The input is bad and retrying will not help: dead-letter it under ``reason``."""
+
+    def __init__(self, reason: str, message: str, *, doc_id: str | None = None, payload: bytes | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.doc_id = doc_id
+        self.payload = payload
+        """For one item of a fan-out (e.g. a bad JSONL line): its id and bytes for the dead letter."""
+
+
+class TransientError(Exception):
+    """A dependency (Redis, the index, the network) is unavailable: retry later, do not drop."""
+
+
+StageResult = WireModel | list[WireModel | Rejected] | Dropped | BaseException
+"""What a stage produced for one input: output(s), a drop, or the exception it raised.
+
+A fan-out list may contain :class:`Rejected` items: each is dead-lettered on its own while the
+rest are forwarded (one bad line of a JSONL file does not sink the file)."""
+
+
+class Stage(ABC, Generic[InT, OutT]):
+    """One pipeline step. Subclasses set the class attributes and implement :meth:`process`."""
+
+    name: ClassVar[str]
+    """Short service name; also the consumer group suffix and the dead-letter ``stage`` field."""
+    input_model: ClassVar[type[WireModel]]
+    input_topic: ClassVar[str]
+    output_topic: ClassVar[str | None]
+    """``None`` for a sink (index): its effect is the output."""
+    success_outcome: ClassVar[str] = "forwarded"
+    """Lineage outcome recorded when ``process`` succeeds (a sink records ``indexed``)."""
+
+    async def start(self) -> None:  # noqa: B027 - optional hook, most stages need nothing
+        """Open resources (connections, models). Called once before the first batch."""
+
+    async def stop(self) -> None:  # noqa: B027 - optional hook
+        """Release resources. Called once at shutdown, after the last batch."""
+
+    @abstractmethod
+    def process(self, doc: InT) -> OutT | list[OutT | Rejected] | Dropped:
+        """Turn one input into its output(s), or a :class:`Dropped`. Pure: no broker I/O."""
+
+    async def process_batch(self, docs: Sequence[InT]) -> list[StageResult]:
+        """Process a batch; one result per input, in order.
+
+        The default runs :meth:`process` for each document in a worker thread, so CPU-heavy
+        stages do not starve the event loop (which must keep the consumer group heartbeat
+        going). Stages with batched I/O (dedup claims, index writes) override this.
+        """
+        return await asyncio.to_thread(self.process_each, docs)
+
+    def process_each(self, docs: Sequence[InT]) -> list[StageResult]:
+        """Call :meth:`process` on every document, capturing each one's exception as its result."""
+        results: list[StageResult] = []
+        for doc in docs:
+            try:
+                results.append(self.process(doc))  # type: ignore[arg-type]
+            except TransientError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - becomes a dead letter, never a crash
+                results.append(exc)
+        return results
+
+    def success_event(self, doc: WireModel, output_ids: Sequence[str]) -> StageEvent:
+        """The lineage event for a successfully processed input (``output_ids``: what it became)."""
+        return StageEvent(
+            stage=self.name,
+            doc_id=getattr(doc, "doc_id", None) or getattr(doc, "request_id", None),
+            outcome=self.success_outcome,  # type: ignore[arg-type]
+            output_ids=list(output_ids),
+        )
