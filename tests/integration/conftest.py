@@ -1,0 +1,98 @@
+"""A real Kafka-protocol broker (Tansu) and a real Redis, started once per session on free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsflow_cli.stack import ManagedProcess, broker_binary, free_port, redis_binary, wait_for_port
+from newsflow_shared.kafka_admin import ensure_topics
+from newsflow_shared.settings import Settings, load_settings, settings_to_env
+
+
+@pytest.fixture(scope="session")
+def infra_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="newsflow-it-") as path:
+        yield Path(path)
+
+
+@pytest.fixture(scope="session")
+def broker(infra_dir: Path) -> Iterator[str]:
+    """bootstrap_servers of a fresh in-memory broker."""
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    process = ManagedProcess("broker", [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url], infra_dir / "broker.log")
+    process.start()
+    asyncio.run(wait_for_port(port, 20, process.process))
+    yield f"127.0.0.1:{port}"
+    process.stop(grace_s=5)
+
+
+@pytest.fixture(scope="session")
+def redis_url(infra_dir: Path) -> Iterator[str]:
+    """URL of a fresh, non-persistent redis-server."""
+    port = free_port()
+    process = ManagedProcess(
+        "redis",
+        [redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(infra_dir)],
+        infra_dir / "redis.log",
+    )
+    process.start()
+    asyncio.run(wait_for_port(port, 20, process.process))
+    yield f"redis://127.0.0.1:{port}/0"
+    process.stop(grace_s=5)
+
+
+@pytest.fixture(scope="session")
+def settings(broker: str, redis_url: str, infra_dir: Path) -> Settings:
+    """Settings pointing at the session's broker and Redis, with topics created."""
+    built = load_settings(kafka={"bootstrap_servers": broker}, redis={"url": redis_url}, data_dir=infra_dir / "data")
+    asyncio.run(ensure_topics(built.kafka))
+    return built
+
+
+class ServiceProcess:
+    """``newsflow service NAME`` as a child process, for kill-and-restart tests."""
+
+    def __init__(self, name: str, settings: Settings, log_dir: Path) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+        env.update(settings_to_env(settings))
+        self.managed = ManagedProcess(name, [sys.executable, "-m", "newsflow_cli", "service", name], log_dir / f"{name}.log", env)
+
+    def start(self) -> ServiceProcess:
+        self.managed.start()
+        return self
+
+    def kill(self) -> None:
+        assert self.managed.process is not None
+        self.managed.process.kill()
+        self.managed.process.wait()
+
+    def stop(self) -> None:
+        self.managed.stop()
+
+    def log_text(self) -> str:
+        return self.managed.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def service_factory(settings: Settings, tmp_path: Path) -> Iterator:
+    started: list[ServiceProcess] = []
+
+    def start(name: str) -> ServiceProcess:
+        service = ServiceProcess(name, settings, tmp_path).start()
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        if service.managed.process and service.managed.process.poll() is None:
+            service.stop()
+    subprocess.run(["true"], check=False)
