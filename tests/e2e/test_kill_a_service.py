@@ -1,0 +1,72 @@
+"""SIGKILL a service mid-run: it is restarted and every document is indexed exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from newsflow_index.search_index import SearchIndex
+
+from tests.e2e.conftest import NEWSFLOW, last_json_line
+
+DOCUMENTS = 150
+
+
+def write_corpus(seed_paths: list[Path], directory: Path) -> None:
+    """DOCUMENTS distinct pages made from the seeds (a unique first paragraph each)."""
+    directory.mkdir()
+    for i in range(DOCUMENTS):
+        seed = seed_paths[i % len(seed_paths)].read_text()
+        unique = f"Dispatch number {i} of this test corpus was filed from a newsroom for the kill test today."
+        (directory / f"doc_{i:04d}.txt").write_text(f"{unique}\n\n{seed}")
+
+
+@pytest.mark.parametrize("victim", ["index", "strip"])
+def test_sigkilled_service_is_restarted_and_nothing_is_lost_or_doubled(victim, seed_paths, tmp_path: Path):
+    corpus, data_dir = tmp_path / "corpus", tmp_path / "data"
+    write_corpus(seed_paths, corpus)
+    stderr_path = tmp_path / "stderr.log"
+    with stderr_path.open("w") as stderr:
+        run = subprocess.Popen(
+            [*NEWSFLOW, "run", "--once", "--json", "--data-dir", str(data_dir), "--input", str(corpus)],
+            stdout=subprocess.PIPE, stderr=stderr, text=True,
+        )
+        try:
+            pid_file = data_dir / "logs" / f"{victim}.pid"
+            deadline = time.monotonic() + 120
+            # Kill once documents are flowing through the victim, not before it started.
+            while f"{victim}: " not in stderr_path.read_text() and time.monotonic() < deadline:
+                assert run.poll() is None, stderr_path.read_text()[-2000:]
+                time.sleep(0.2)
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+            stdout, _ = run.communicate(timeout=300)
+        finally:
+            if run.poll() is None:
+                run.kill()
+    assert run.returncode == 0, stderr_path.read_text()[-3000:]
+    summary = last_json_line(stdout)
+    assert summary["service_restarts"] == {victim: 1}
+    assert (summary["ingested"], summary["indexed"], summary["dead_lettered"]) == (DOCUMENTS, DOCUMENTS, 0)
+    indexed = Counter(SearchIndex(data_dir / "index").doc_ids())
+    assert len(indexed) == DOCUMENTS
+    assert max(indexed.values()) == 1, "a document was indexed twice"
+
+
+def test_no_process_is_left_behind(tmp_path: Path, seed_paths):
+    run = subprocess.run(
+        [*NEWSFLOW, "run", "--once", "--json", "--data-dir", str(tmp_path), "--input", str(seed_paths[0])],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    for pid_file in (tmp_path / "logs").glob("*.pid"):
+        pid = int(pid_file.read_text())
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
