@@ -57,9 +57,8 @@ class RedisDedupStore:
         except (RedisError, OSError) as exc:
             raise TransientError(f"redis unavailable for dedup: {exc}") from exc
         owners: list[str | None] = []
-        for (_, doc_id), owner in zip(claims, replies, strict=True):
-            if isinstance(owner, bytes):
-                owner = owner.decode()
+        for (_, doc_id), reply in zip(claims, replies, strict=True):
+            owner = reply.decode() if isinstance(reply, bytes) else reply
             owners.append(None if not owner or owner == doc_id else owner)
         return owners
 

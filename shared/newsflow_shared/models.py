@@ -45,9 +45,7 @@ class WireModel(BaseModel):
     @classmethod
     def _supported_version(cls, version: int) -> int:
         if version != SCHEMA_VERSION:
-            raise ValueError(
-                f"unsupported schema_version {version}: this consumer reads version {SCHEMA_VERSION}"
-            )
+            raise ValueError(f"unsupported schema_version {version}: this consumer reads version {SCHEMA_VERSION}")
         return version
 
     def partition_key(self) -> bytes:

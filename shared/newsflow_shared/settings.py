@@ -81,9 +81,7 @@ class IndexSettings(_Section):
 class Settings(BaseSettings):
     """All of newsflow's settings; each service reads the sections it needs."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NEWSFLOW_", env_nested_delimiter="__", frozen=True, extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", env_nested_delimiter="__", frozen=True, extra="ignore")
 
     kafka: KafkaSettings
     redis: RedisSettings

@@ -70,10 +70,10 @@ class Stage(ABC, Generic[InT, OutT]):
     success_outcome: ClassVar[str] = "forwarded"
     """Lineage outcome recorded when ``process`` succeeds (a sink records ``indexed``)."""
 
-    async def start(self) -> None:  # noqa: B027 - optional hook, most stages need nothing
+    async def start(self) -> None:
         """Open resources (connections, models). Called once before the first batch."""
 
-    async def stop(self) -> None:  # noqa: B027 - optional hook
+    async def stop(self) -> None:
         """Release resources. Called once at shutdown, after the last batch."""
 
     @abstractmethod

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-
 import time
 from collections import Counter
 from pathlib import Path
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from newsflow_index.search_index import SearchIndex
-
 from tests.e2e.conftest import NEWSFLOW, last_json_line
 
 DOCUMENTS = 150
@@ -36,7 +34,9 @@ def test_sigkilled_service_is_restarted_and_nothing_is_lost_or_doubled(victim, s
     with stderr_path.open("w") as stderr:
         run = subprocess.Popen(
             [*NEWSFLOW, "run", "--once", "--json", "--data-dir", str(data_dir), "--input", str(corpus)],
-            stdout=subprocess.PIPE, stderr=stderr, text=True,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
         )
         try:
             pid_file = data_dir / "logs" / f"{victim}.pid"
@@ -62,11 +62,13 @@ def test_sigkilled_service_is_restarted_and_nothing_is_lost_or_doubled(victim, s
 def test_no_process_is_left_behind(tmp_path: Path, seed_paths):
     run = subprocess.run(
         [*NEWSFLOW, "run", "--once", "--json", "--data-dir", str(tmp_path), "--input", str(seed_paths[0])],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     for pid_file in (tmp_path / "logs").glob("*.pid"):
         pid = int(pid_file.read_text())
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
-

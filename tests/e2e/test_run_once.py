@@ -14,7 +14,10 @@ def test_seeds_flow_through_all_five_services_and_are_searchable(newsflow, seed_
     assert run.returncode == 0, run.stderr[-3000:]
     summary = last_json_line(run.stdout)
     assert {k: summary[k] for k in ("ingested", "indexed", "duplicates", "dead_lettered")} == {
-        "ingested": 5, "indexed": 5, "duplicates": 0, "dead_lettered": 0,
+        "ingested": 5,
+        "indexed": 5,
+        "duplicates": 0,
+        "dead_lettered": 0,
     }
 
     search = newsflow("search", "Blinken", "--json", "--data-dir", str(data_dir))

@@ -28,7 +28,11 @@ def broker(infra_dir: Path) -> Iterator[str]:
     """bootstrap_servers of a fresh in-memory broker."""
     port = free_port()
     url = f"tcp://127.0.0.1:{port}"
-    process = ManagedProcess("broker", [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url], infra_dir / "broker.log")
+    process = ManagedProcess(
+        "broker",
+        [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+        infra_dir / "broker.log",
+    )
     process.start()
     asyncio.run(wait_for_port(port, 20, process.process))
     yield f"127.0.0.1:{port}"
@@ -41,7 +45,19 @@ def redis_url(infra_dir: Path) -> Iterator[str]:
     port = free_port()
     process = ManagedProcess(
         "redis",
-        [redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(infra_dir)],
+        [
+            redis_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(infra_dir),
+        ],
         infra_dir / "redis.log",
     )
     process.start()
@@ -64,7 +80,9 @@ class ServiceProcess:
     def __init__(self, name: str, settings: Settings, log_dir: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
         env.update(settings_to_env(settings))
-        self.managed = ManagedProcess(name, [sys.executable, "-m", "newsflow_cli", "service", name], log_dir / f"{name}.log", env)
+        self.managed = ManagedProcess(
+            name, [sys.executable, "-m", "newsflow_cli", "service", name], log_dir / f"{name}.log", env
+        )
 
     def start(self) -> ServiceProcess:
         self.managed.start()

@@ -7,7 +7,6 @@ import uuid
 
 from newsflow_shared import topics
 from newsflow_shared.models import CleanDocument, DeadLetter, RawDocument, StageEvent
-
 from tests.integration.kafka_helpers import produce, read_until
 
 
@@ -35,18 +34,22 @@ async def test_bad_records_are_dead_lettered_with_reasons_and_the_stream_continu
     service_factory("clean")
 
     outputs = await read_until(
-        settings.kafka.bootstrap_servers, topics.CLEAN,
+        settings.kafka.bootstrap_servers,
+        topics.CLEAN,
         done=lambda kept: len({r.key for r in kept}) == 3,
         keep=lambda r: r.key.decode().startswith(f"{tag}-good"),
     )
     assert {CleanDocument.model_validate_json(r.value).doc_id for r in outputs} == {d.doc_id for d in good}
 
     letters = await read_until(
-        settings.kafka.bootstrap_servers, topics.DEAD_LETTER,
+        settings.kafka.bootstrap_servers,
+        topics.DEAD_LETTER,
         done=lambda kept: len(kept) >= 3,
         keep=lambda r: tag.encode() in DeadLetter.model_validate_json(r.value).payload,
     )
-    by_reason = {DeadLetter.model_validate_json(r.value).reason: DeadLetter.model_validate_json(r.value) for r in letters}
+    by_reason = {
+        DeadLetter.model_validate_json(r.value).reason: DeadLetter.model_validate_json(r.value) for r in letters
+    }
     assert set(by_reason) == {"invalid_json", "schema_invalid", "unsupported_schema_version"}
     assert all(letter.stage == "clean" and letter.source_topic == topics.RAW for letter in by_reason.values())
     assert by_reason["schema_invalid"].doc_id == f"{tag}-schema"
@@ -66,13 +69,20 @@ async def test_a_redelivered_document_is_not_a_duplicate_of_itself(settings, ser
     is_ours = lambda r: (StageEvent.model_validate_json(r.value).doc_id or "").startswith(tag)  # noqa: E731
     await produce(bootstrap, topics.RAW, [wire(original), wire(original)])  # a redelivery
     events = clean_events(
-        await read_until(bootstrap, topics.EVENTS, done=lambda k: len(clean_events(k)) >= 2, keep=lambda r: is_ours(r) and b'"clean"' in r.value)
+        await read_until(
+            bootstrap,
+            topics.EVENTS,
+            done=lambda k: len(clean_events(k)) >= 2,
+            keep=lambda r: is_ours(r) and b'"clean"' in r.value,
+        )
     )
     assert [e.outcome for e in events] == ["forwarded", "forwarded"]
 
     await produce(bootstrap, topics.RAW, [wire(raw(f"{tag}-b", text))])  # same content, another document
     events = clean_events(
-        await read_until(bootstrap, topics.EVENTS, done=lambda k: len(k) >= 3, keep=lambda r: is_ours(r) and b'"clean"' in r.value)
+        await read_until(
+            bootstrap, topics.EVENTS, done=lambda k: len(k) >= 3, keep=lambda r: is_ours(r) and b'"clean"' in r.value
+        )
     )
     copy = next(e for e in events if e.doc_id == f"{tag}-b")
     assert (copy.outcome, copy.reason) == ("dropped", "duplicate_exact")

@@ -2,10 +2,9 @@
 
 from redis.asyncio import Redis
 
+from newsflow_clean.stage import CleanStage
 from newsflow_shared.dedup import RedisDedupStore
 from newsflow_shared.settings import Settings
-
-from newsflow_clean.stage import CleanStage
 
 
 def create_stage(settings: Settings) -> CleanStage:

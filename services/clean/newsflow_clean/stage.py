@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from newsflow_clean.language import detect_language
+from newsflow_clean.normalize import decode, detect_format, fingerprint, normalize_whitespace, repair, visible_text
 from newsflow_shared import topics
 from newsflow_shared.dedup import DedupStore
 from newsflow_shared.models import CleanDocument, RawDocument
 from newsflow_shared.stage import Dropped, Rejected, Stage, StageResult
-
-from newsflow_clean.language import detect_language
-from newsflow_clean.normalize import decode, detect_format, fingerprint, normalize_whitespace, repair, visible_text
 
 
 class CleanStage(Stage[RawDocument, CleanDocument]):

@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from newsflow_cli.registry import SERVICES
 from newsflow_shared.logs import configure_logging
 from newsflow_shared.settings import SettingsError, load_settings
-
-from newsflow_cli.registry import SERVICES
 
 log = logging.getLogger("newsflow.cli")
 
@@ -35,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the embedded stack (broker, Redis, five services)")
-    run.add_argument("--input", nargs="+", action="extend", default=[], metavar="PATH", help="files or directories to ingest")
+    run.add_argument(
+        "--input", nargs="+", action="extend", default=[], metavar="PATH", help="files or directories to ingest"
+    )
     run.add_argument("--once", action="store_true", help="exit when every input reached a terminal state")
     run.add_argument("--json", action="store_true", help="print the summary as one JSON object (last line)")
     run.add_argument("--data-dir", help=f"index, logs and state (default {DEFAULT_DATA_DIR}/)")
@@ -97,10 +98,9 @@ def _service(name: str) -> int:
         print(f"newsflow service {name}: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    from newsflow_cli.registry import create_stage
     from newsflow_shared.kafka_admin import ensure_topics
     from newsflow_shared.runtime.faust_driver import run_stage
-
-    from newsflow_cli.registry import create_stage
 
     # Waits (with backoff and a log line) for an unreachable broker instead of crash-looping.
     asyncio.run(ensure_topics(settings.kafka))
@@ -135,10 +135,9 @@ async def _send_requests(bootstrap: str, paths: Sequence[str]) -> list[str]:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from newsflow_shared.kafka_admin import ensure_topics
-
     from newsflow_cli.progress import ProgressTracker, follow_events
     from newsflow_cli.stack import EmbeddedStack
+    from newsflow_shared.kafka_admin import ensure_topics
 
     started = time.monotonic()
     shutdown = asyncio.Event()
@@ -210,6 +209,9 @@ def _print_summary(summary: dict[str, Any], stack: Any, as_json: bool) -> None:
             if summary.get(key):
                 print(f"  {key.replace('_', ' ')}: " + ", ".join(f"{r}={n}" for r, n in summary[key].items()))
         print(f"  index: {stack.data_dir / 'index'}   logs: {stack.logs}")
-        print("  search it: newsflow search QUERY" + ("" if stack.data_dir.name == DEFAULT_DATA_DIR else f" --data-dir {stack.data_dir}"))
+        print(
+            "  search it: newsflow search QUERY"
+            + ("" if stack.data_dir.name == DEFAULT_DATA_DIR else f" --data-dir {stack.data_dir}")
+        )
     else:
         print(json.dumps(summary))

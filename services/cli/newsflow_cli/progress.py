@@ -73,9 +73,7 @@ class ProgressTracker:
         return " | ".join(parts) or "waiting for the services…"
 
 
-async def follow_events(
-    kafka: KafkaSettings, on_event: Callable[[StageEvent], None], stop: asyncio.Event
-) -> None:
+async def follow_events(kafka: KafkaSettings, on_event: Callable[[StageEvent], None], stop: asyncio.Event) -> None:
     """Read the events topic from the beginning (no consumer group) until ``stop`` is set."""
     consumer = AIOKafkaConsumer(
         topics.EVENTS,

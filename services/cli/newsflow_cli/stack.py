@@ -23,9 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsflow_shared.settings import Settings, settings_to_env
-
 from newsflow_cli.registry import SERVICES
+from newsflow_shared.settings import Settings, settings_to_env
 
 log = logging.getLogger("newsflow.stack")
 
@@ -160,8 +159,21 @@ class EmbeddedStack:
         redis_dir.mkdir(parents=True, exist_ok=True)
         self.redis = ManagedProcess(
             "redis",
-            [redis_binary(), "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(redis_dir), "--maxmemory-policy", "volatile-lru"],
+            [
+                redis_binary(),
+                "--port",
+                str(redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(redis_dir),
+                "--maxmemory-policy",
+                "volatile-lru",
+            ],
             self.logs / "redis.log",
         )
         self.broker.start()

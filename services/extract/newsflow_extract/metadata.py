@@ -4,23 +4,53 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 _MONTHS = {
     m: i
     for i, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-         ("oct", "october"), ("nov", "november"), ("dec", "december")],
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
         start=1,
     )
     for m in names
 }
 _TZ_OFFSETS = {
-    "GMT": 0, "UTC": 0, "Z": 0, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
-    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
-    "IST": 5.5, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11,
+    "GMT": 0,
+    "UTC": 0,
+    "Z": 0,
+    "BST": 1,
+    "CET": 1,
+    "CEST": 2,
+    "EET": 2,
+    "EEST": 3,
+    "MSK": 3,
+    "EST": -5,
+    "EDT": -4,
+    "CST": -6,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+    "IST": 5.5,
+    "JST": 9,
+    "KST": 9,
+    "AEST": 10,
+    "AEDT": 11,
 }
 _MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _TIME = r"(?:,?\s*(?:at\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?\s*(?P<tz>[A-Z]{1,4}\b)?)?"
@@ -39,13 +69,13 @@ _BYLINE = re.compile(r"^(?:by|von|par|por)\s+\S", re.I)
 _OUTLET_CUES = [
     re.compile(r"\bBy\s+(?P<outlet>[A-Z][A-Z0-9]*(?:/[A-Z0-9]+)+|[A-Z]{2,}(?:\s[A-Z]{2,})?)\s*$"),
     re.compile(r"\((?P<outlet>[A-Z][A-Z0-9]+(?:\s[A-Z0-9]+)?)\s+with\s+[A-Z]"),
-    re.compile(r"(?:^|\s)/(?P<outlet>[A-Z][A-Z-]{1,10})/(?:\s|$)"),
+    re.compile(r"(?:^|\s)/(?P<outlet>[A-Z][A-Z-]{1,10})/(?:[\s.]|$)"),
 ]
 
 
 def _tz(value: str | None) -> timezone:
     if not value:
-        return timezone.utc
+        return UTC
     if value[0] in "+-":
         digits = value[1:].replace(":", "")
         minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from newsflow_shared.models import Quote
-
 from newsflow_extract.entities import Mention
+from newsflow_shared.models import Quote
 
 _QUOTED = re.compile(r"“([^”]{20,})”|\"([^\"]{20,})\"|«([^»]{20,})»")
 MIN_QUOTE_WORDS = 4
@@ -26,7 +25,9 @@ def find_quotes(body: str, mentions: Sequence[Mention]) -> list[Quote]:
             if len(text.split()) < MIN_QUOTE_WORDS:
                 continue
             q_start, q_end = paragraph_start + match.start(), paragraph_start + match.end()
-            local = [m for m in speakers if paragraph_start <= m.start < paragraph_end and not q_start <= m.start < q_end]
+            local = [
+                m for m in speakers if paragraph_start <= m.start < paragraph_end and not q_start <= m.start < q_end
+            ]
             if local:
                 speaker = min(local, key=lambda m: min(abs(m.start - q_end), abs(m.end - q_start))).text
             else:

@@ -1,8 +1,7 @@
 """Entry point used by ``newsflow service extract``."""
 
-from newsflow_shared.settings import Settings
-
 from newsflow_extract.stage import ExtractStage
+from newsflow_shared.settings import Settings
 
 
 def create_stage(settings: Settings) -> ExtractStage:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from newsflow_extract.entities import EntityRecognizer, Mention, load_model
+from newsflow_extract.metadata import clean_title, find_dates, find_outlet, title_from_header
+from newsflow_extract.quotes import find_quotes
 from newsflow_shared import topics
 from newsflow_shared.models import Entity, ExtractedDocument, StrippedDocument
 from newsflow_shared.settings import ExtractSettings
 from newsflow_shared.stage import Stage, StageResult
-
-from newsflow_extract.entities import EntityRecognizer, Mention, load_model
-from newsflow_extract.metadata import clean_title, find_dates, find_outlet, title_from_header
-from newsflow_extract.quotes import find_quotes
 
 NER_LANGUAGES = frozenset({"en"})
 """Languages the installed model can tag; others get no entities rather than wrong ones."""

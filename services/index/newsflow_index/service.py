@@ -2,11 +2,10 @@
 
 from redis.asyncio import Redis
 
-from newsflow_shared.settings import Settings
-
 from newsflow_index.cache import DocumentCache
 from newsflow_index.search_index import SearchIndex
 from newsflow_index.stage import IndexStage
+from newsflow_shared.settings import Settings
 
 
 def create_stage(settings: Settings) -> IndexStage:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from newsflow_index.cache import DocumentCache
+from newsflow_index.search_index import SearchIndex
 from newsflow_shared import topics
 from newsflow_shared.models import ExtractedDocument
 from newsflow_shared.stage import Stage, StageResult, TransientError
-
-from newsflow_index.cache import DocumentCache
-from newsflow_index.search_index import SearchIndex
 
 
 class IndexStage(Stage[ExtractedDocument, ExtractedDocument]):

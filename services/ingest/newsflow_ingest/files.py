@@ -59,7 +59,9 @@ def _read_json(path: Path, display: str, request_id: str, max_bytes: int) -> Ite
         try:
             parsed = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
-            yield Rejected("invalid_json", f"{display}: {exc}", doc_id=stable_doc_id(f"file:{path.resolve()}"), payload=data[:4096])
+            yield Rejected(
+                "invalid_json", f"{display}: {exc}", doc_id=stable_doc_id(f"file:{path.resolve()}"), payload=data[:4096]
+            )
             return
         records = parsed if isinstance(parsed, list) else [parsed]
         lines: list[tuple[int, Any, bytes]] = [(n, record, b"") for n, record in enumerate(records, 1)]
@@ -74,10 +76,14 @@ def _read_json(path: Path, display: str, request_id: str, max_bytes: int) -> Ite
                 doc_id = stable_doc_id(f"file:{path.resolve()}#{n}")
                 yield Rejected("invalid_json", f"{display} line {n}: {exc}", doc_id=doc_id, payload=line[:max_bytes])
     for n, record, line in lines:
-        yield _json_record(record, f"{display}#{n}", stable_doc_id(f"file:{path.resolve()}#{n}"), request_id, line, max_bytes)
+        yield _json_record(
+            record, f"{display}#{n}", stable_doc_id(f"file:{path.resolve()}#{n}"), request_id, line, max_bytes
+        )
 
 
-def _json_record(record: Any, display: str, fallback_id: str, request_id: str, line: bytes, max_bytes: int) -> RawDocument | Rejected:
+def _json_record(
+    record: Any, display: str, fallback_id: str, request_id: str, line: bytes, max_bytes: int
+) -> RawDocument | Rejected:
     if not isinstance(record, dict):
         return Rejected("schema_invalid", f"{display}: expected a JSON object", doc_id=fallback_id, payload=line)
     content, content_type = None, None
@@ -86,7 +92,9 @@ def _json_record(record: Any, display: str, fallback_id: str, request_id: str, l
             content, content_type = record[key], record.get("content_type") or implied_type
             break
     if content is None:
-        return Rejected("missing_content", f"{display}: no html/content/text/body field", doc_id=fallback_id, payload=line)
+        return Rejected(
+            "missing_content", f"{display}: no html/content/text/body field", doc_id=fallback_id, payload=line
+        )
     encoded = content.encode("utf-8")
     if len(encoded) > max_bytes:
         return Rejected("document_too_large", f"{display}: {len(encoded)} bytes > {max_bytes}", doc_id=fallback_id)

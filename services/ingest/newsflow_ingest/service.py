@@ -1,8 +1,7 @@
 """Entry point used by ``newsflow service ingest``."""
 
-from newsflow_shared.settings import Settings
-
 from newsflow_ingest.stage import IngestStage
+from newsflow_shared.settings import Settings
 
 
 def create_stage(settings: Settings) -> IngestStage:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from newsflow_ingest.files import list_files, read_documents
 from newsflow_shared import topics
 from newsflow_shared.models import IngestRequest, RawDocument
 from newsflow_shared.settings import IngestSettings
 from newsflow_shared.stage import Dropped, Rejected, Stage
-
-from newsflow_ingest.files import list_files, read_documents
 
 
 class IngestStage(Stage[IngestRequest, RawDocument]):

@@ -1,7 +1,6 @@
 """Entry point used by ``newsflow service strip``."""
 
 from newsflow_shared.settings import Settings
-
 from newsflow_strip.stage import StripStage
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from newsflow_shared import topics
 from newsflow_shared.models import CleanDocument, PageMetadata, StrippedDocument
 from newsflow_shared.stage import Dropped, Stage
-
 from newsflow_strip.html import strip_html
 from newsflow_strip.text_lines import strip_text
 

@@ -53,10 +53,10 @@ def line_score(line: str, repeats: int) -> float:
         score -= 1.0
     if _SENTENCE_END.search(line):
         score += 1.5 if units >= 5 else 0.3
+    else:
+        score -= 1.0  # headlines, teasers and link lists rarely end like a sentence
     if repeats > 1:
         score -= 2.5  # menus, duplicated captions, repeated teasers
-    if _RESIDUE.search(line):
-        score -= 2.0
     if _SEPARATORS.search(line) or line.count("|") >= 2:
         score -= 1.0
     return score
@@ -82,18 +82,27 @@ def strip_text(text: str) -> TextStrip:
     if not lines:
         return TextStrip(body="")
     counts = Counter(lines)
-    scores = [line_score(line, counts[line]) for line in lines]
+    # Known residue (player timers, credits, comment-form text) is never body; leaving it out of
+    # the region search keeps one such line from splitting an article in two.
+    candidates = [i for i, line in enumerate(lines) if not _RESIDUE.search(line)]
+    scores = [line_score(lines[i], counts[lines[i]]) for i in candidates]
     start, end = _best_region(scores)
     if start == end:
         return TextStrip(body="", header_lines=lines)
-    body = [
-        line
-        for line, score in zip(lines[start:end], scores[start:end], strict=True)
-        # inside the region keep sub-headings and short paragraphs, not obvious residue
-        if score > -1.5 or (counts[line] == 1 and not _RESIDUE.search(line) and _units(line) >= 2)
-    ]
+    kept = []
+    for k in range(start, end):
+        line, score = lines[candidates[k]], scores[k]
+        if score > 0:
+            kept.append(line)
+            continue
+        # A short unique line between two body lines is a sub-heading or a short paragraph.
+        before = scores[k - 1] if k > start else -1.0
+        after = scores[k + 1] if k + 1 < end else -1.0
+        if counts[line] == 1 and _units(line) >= 2 and before > 0 and after > 0:
+            kept.append(line)
+    first, last = candidates[start], candidates[end - 1]
     return TextStrip(
-        body="\n\n".join(body),
-        header_lines=lines[max(0, start - 12) : start],
-        footer_lines=lines[end : end + 12],
+        body="\n\n".join(kept),
+        header_lines=lines[max(0, first - 12) : first],
+        footer_lines=lines[last + 1 : last + 13],
     )

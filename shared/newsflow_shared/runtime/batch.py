@@ -155,15 +155,16 @@ class StageRunner:
                 self.counters.transient_retries += 1
                 log.warning(
                     "stage %s: dependency unavailable, retrying batch of %d in %.1fs: %s",
-                    self.stage.name, len(docs), delay, exc,
+                    self.stage.name,
+                    len(docs),
+                    delay,
+                    exc,
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.settings.transient_retry_max_s)
                 continue
             if len(results) != len(docs):
-                raise RuntimeError(
-                    f"stage {self.stage.name} returned {len(results)} results for {len(docs)} inputs"
-                )
+                raise RuntimeError(f"stage {self.stage.name} returned {len(results)} results for {len(docs)} inputs")
             return results
 
     def _route(self, record: InboundRecord, doc: WireModel, result: StageResult) -> list[OutboundRecord]:
@@ -196,14 +197,10 @@ class StageRunner:
         self.counters.forwarded += 1
         self.counters.outputs += len(outputs)
         if stage.output_topic is not None:
-            produced += [
-                OutboundRecord(stage.output_topic, out.partition_key(), out.to_wire()) for out in outputs
-            ]
+            produced += [OutboundRecord(stage.output_topic, out.partition_key(), out.to_wire()) for out in outputs]
         return [*produced, self._event_record(stage.success_event(doc, output_ids))]
 
-    def _dead_letter(
-        self, record: InboundRecord, reason: str, error: str, doc_id: str | None
-    ) -> list[OutboundRecord]:
+    def _dead_letter(self, record: InboundRecord, reason: str, error: str, doc_id: str | None) -> list[OutboundRecord]:
         doc_id = doc_id or sniff_doc_id(record.value)
         self.counters.dead_lettered[reason] += 1
         log.warning("dead-lettered", extra={"doc_id": doc_id, "stage": self.stage.name, "reason": reason})

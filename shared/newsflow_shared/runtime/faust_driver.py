@@ -98,9 +98,7 @@ def build_app(stage: Stage, settings: Settings) -> tuple[faust.App, StageRunner]
     )
     app.fetch_max_wait_ms = kafka.fetch_max_wait_ms
     runner = StageRunner(stage, _FaustPublisher(app), settings.runtime)
-    source = app.topic(
-        stage.input_topic, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions
-    )
+    source = app.topic(stage.input_topic, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
     batch_size, window = settings.runtime.batch_size, settings.runtime.batch_window_s
 
     @app.agent(source, name=f"newsflow.{stage.name}")

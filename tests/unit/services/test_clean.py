@@ -1,0 +1,57 @@
+import pytest
+
+from newsflow_clean.normalize import decode, detect_format, normalize_whitespace, repair
+from newsflow_clean.stage import CleanStage
+from newsflow_shared.dedup import InMemoryDedupStore
+from newsflow_shared.models import CleanDocument, RawDocument
+from newsflow_shared.stage import Dropped, Rejected
+
+ENGLISH = "The foreign ministers discussed the military buildup near the border on Friday."
+
+
+def raw(doc_id, content: bytes, content_type="text/plain", charset=None):
+    return RawDocument(doc_id=doc_id, source=doc_id, content=content, content_type=content_type, charset=charset)
+
+
+def test_mojibake_is_repaired_and_text_is_nfc():
+    assert repair("donâ€™t") == "don’t"
+    assert repair("cafe\u0301") == "café"
+
+
+def test_declared_and_detected_encodings():
+    assert decode("café".encode("latin-1"), "latin-1") == "café"
+    assert decode("\ufeffhello".encode("utf-8"), None) == "hello"
+    assert decode("привет мир, это текст".encode("cp1251"), None) == "привет мир, это текст"
+
+
+def test_binary_and_empty_input_are_rejected_with_reasons():
+    with pytest.raises(Rejected, match=r"NUL|control") as binary:
+        CleanStage(None).process(raw("b", bytes(range(256)) * 20, content_type=None))
+    assert binary.value.reason == "binary_content"
+    with pytest.raises(Rejected) as empty:
+        CleanStage(None).process(raw("e", b""))
+    assert empty.value.reason == "empty_document"
+
+
+def test_whitespace_is_normalized_for_text_but_html_is_left_alone():
+    assert normalize_whitespace("a \t b\u00a0c\r\n\r\n\r\n\nd  ", "text") == "a b c\n\nd"
+    assert normalize_whitespace("<pre>a  b</pre>\r\n", "html") == "<pre>a  b</pre>"
+
+
+def test_format_is_sniffed_when_undeclared():
+    assert detect_format("<!DOCTYPE html><html><body>x</body></html>", None) == "html"
+    assert detect_format("Just a line of text.", None) == "text"
+    assert detect_format("<p>declared</p>", "text/html; charset=utf-8") == "html"
+
+
+def test_language_is_detected():
+    doc = CleanStage(None).process(raw("en", ENGLISH.encode()))
+    assert (doc.language, doc.format) == ("en", "text")
+
+
+async def test_exact_duplicates_are_dropped_but_redeliveries_are_not():
+    stage = CleanStage(InMemoryDedupStore())
+    original, copy = raw("a", ENGLISH.encode()), raw("b", f"  {ENGLISH}\n".encode())
+    results = await stage.process_batch([original, original, copy])
+    assert [type(r) for r in results] == [CleanDocument, CleanDocument, Dropped]
+    assert results[2].reason == "duplicate_exact"

@@ -1,0 +1,75 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from newsflow_extract.entities import Mention, canonicalize
+from newsflow_extract.metadata import clean_title, find_dates, find_outlet, title_from_header
+from newsflow_extract.quotes import find_quotes
+from newsflow_extract.stage import ExtractStage
+from newsflow_shared.models import PageMetadata, StrippedDocument
+from newsflow_shared.settings import ExtractSettings
+
+
+def test_published_and_updated_come_from_the_header_line_with_time_zone():
+    published, updated = find_dates(["April 13, 2021 11:34 GMT UPDATED April 13, 2021 19:15 GMT – By RFE/RL"])
+    assert published == datetime(2021, 4, 13, 11, 34, tzinfo=UTC)
+    assert updated == datetime(2021, 4, 13, 19, 15, tzinfo=UTC)
+    assert find_dates(["Chris Davies - Nov 19, 2019, 10:31 pm CST"])[0].isoformat() == "2019-11-19T22:31:00-06:00"
+
+
+def test_outlet_cues():
+    assert find_outlet(["April 13, 2021 – By RFE/RL"], None, None) == "RFE/RL"
+    assert find_outlet(["Blah. (FRANCE 24 with AFP, REUTERS)"], None, None) == "France 24"
+    assert find_outlet(["NEW YORK, April 11. /TASS/. US Secretary of State"], None, None) == "TASS"
+    assert find_outlet([], "https://www.example.com/a", None) == "example.com"
+
+
+def test_titles_lose_update_prefixes_and_captions_are_not_titles():
+    assert clean_title("update: Biden Urges De-Escalation") == "Biden Urges De-Escalation"
+    header = [
+        "Accessibility links",
+        "Breaking News",
+        "Kyiv's Western Backers Call On Russia To Calm Tensions",
+        "A caption line here",
+        "A caption line here",
+    ]
+    assert title_from_header(header) == "Kyiv's Western Backers Call On Russia To Calm Tensions"
+
+
+def test_short_person_mentions_take_the_full_name():
+    mentions = [Mention("Antony Blinken", "PERSON", 0, 14), Mention("Blinken", "PERSON", 40, 47)]
+    assert [m.text for m in canonicalize(mentions)] == ["Antony Blinken", "Antony Blinken"]
+
+
+def test_quotes_are_attributed_to_the_nearest_person_in_the_paragraph():
+    body = "Intro paragraph.\n\n“We have deep concerns about the plans,” Blinken said."
+    start = body.index("Blinken")
+    [quote] = find_quotes(body, [Mention("Antony Blinken", "PERSON", start, start + 7)])
+    assert (quote.speaker, quote.text) == ("Antony Blinken", "We have deep concerns about the plans,")
+
+
+@pytest.fixture(scope="module")
+def stage():
+    import asyncio
+
+    extract = ExtractStage(ExtractSettings())
+    asyncio.run(extract.start())
+    return extract
+
+
+def test_entities_are_tagged_in_english_and_skipped_in_other_languages(stage):
+    body = "U.S. Secretary of State Antony Blinken met NATO officials in Brussels. Blinken said talks went well."
+    doc = StrippedDocument(
+        doc_id="d",
+        source="s",
+        body=body,
+        format="text",
+        language="en",
+        fingerprint="f",
+        fetched_at=datetime(2024, 1, 1, tzinfo=UTC),
+        page=PageMetadata(header_lines=["Blinken Meets NATO Officials In Brussels"]),
+    )
+    out = stage.process(doc)
+    assert {"text": "Antony Blinken", "label": "PERSON"} in [e.model_dump() for e in out.entities]
+    assert out.title == "Blinken Meets NATO Officials In Brussels"
+    assert stage.process(doc.model_copy(update={"language": "de"})).entities == []
