@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=10)
     search.add_argument("--data-dir")
 
+    submit = commands.add_parser("submit", help="ask the configured ingest service to read paths (compose, Kubernetes)")
+    submit.add_argument("paths", nargs="+", metavar="PATH", help="paths as the ingest service sees them")
+
     service = commands.add_parser("service", help="run one service against the configured broker and Redis")
     service.add_argument("name", choices=SERVICES)
     return parser
@@ -69,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _search(args)
     if args.command == "service":
         return _service(args.name)
+    if args.command == "submit":
+        return _submit(args.paths)
     configure_logging(os.environ.get("NEWSFLOW_LOG_LEVEL", "WARNING"))
     return asyncio.run(_run(args))
 
@@ -106,6 +111,17 @@ def _service(name: str) -> int:
     asyncio.run(ensure_topics(settings.kafka))
     asyncio.set_event_loop(asyncio.new_event_loop())
     run_stage(create_stage(name, settings), settings)
+    return 0
+
+
+def _submit(paths: Sequence[str]) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"newsflow submit: {exc}", file=sys.stderr)
+        return 2
+    for request_id in asyncio.run(_send_requests(settings.kafka.bootstrap_servers, paths)):
+        print(request_id)
     return 0
 
 
