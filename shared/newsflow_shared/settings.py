@@ -85,10 +85,10 @@ class Settings(BaseSettings):
 
     kafka: KafkaSettings
     redis: RedisSettings
-    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)  # type: ignore[arg-type]
-    ingest: IngestSettings = Field(default_factory=IngestSettings)  # type: ignore[arg-type]
-    extract: ExtractSettings = Field(default_factory=ExtractSettings)  # type: ignore[arg-type]
-    index: IndexSettings = Field(default_factory=IndexSettings)  # type: ignore[arg-type]
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    extract: ExtractSettings = Field(default_factory=ExtractSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
     data_dir: Path = Field(Path(".newsflow"), description="Index and local state. NEWSFLOW_DATA_DIR")
     log_level: str = Field("INFO", description="NEWSFLOW_LOG_LEVEL")
 
@@ -105,7 +105,7 @@ class SettingsError(RuntimeError):
 def load_settings(**overrides: object) -> Settings:
     """Build the settings from the environment (plus explicit overrides), or explain what is missing."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # type: ignore[arg-type]  # validated by pydantic at run time
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -106,6 +106,6 @@ class Stage(ABC, Generic[InT, OutT]):
         return StageEvent(
             stage=self.name,
             doc_id=getattr(doc, "doc_id", None) or getattr(doc, "request_id", None),
-            outcome=self.success_outcome,  # type: ignore[arg-type]
+            outcome=self.success_outcome,
             output_ids=list(output_ids),
         )

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -112,7 +112,7 @@ def sniff_doc_id(payload: bytes | None) -> str | None:
 class StageRunner:
     """Runs one stage over batches of records (see module docstring)."""
 
-    def __init__(self, stage: Stage, publisher: Publisher, settings: RuntimeSettings) -> None:
+    def __init__(self, stage: Stage[Any, Any], publisher: Publisher, settings: RuntimeSettings) -> None:
         self.stage = stage
         self.publisher = publisher
         self.settings = settings

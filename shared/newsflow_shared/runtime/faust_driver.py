@@ -32,7 +32,7 @@ class _LowLatencyConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
-        consumer._fetch_max_wait_ms = self.app.fetch_max_wait_ms  # read once at consumer start
+        consumer._fetch_max_wait_ms = getattr(self.app, "fetch_max_wait_ms", 500)  # read once at start
         return consumer
 
 
@@ -72,7 +72,7 @@ class _FaustPublisher:
         return await topic.send(key=record.key, value=record.value, force=True)
 
 
-def build_app(stage: Stage, settings: Settings) -> tuple[faust.App, StageRunner]:
+def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, StageRunner]:
     """Build the Faust app that runs ``stage``; nothing is connected until the worker starts."""
     kafka = settings.kafka
     app = NewsflowApp(
@@ -102,7 +102,7 @@ def build_app(stage: Stage, settings: Settings) -> tuple[faust.App, StageRunner]
     batch_size, window = settings.runtime.batch_size, settings.runtime.batch_window_s
 
     @app.agent(source, name=f"newsflow.{stage.name}")
-    async def drive(stream: faust.StreamT) -> None:
+    async def drive(stream: Any) -> None:  # faust.StreamT lacks take_events in its stubs
         # Started here rather than in an app task: tasks run after agents are already consuming.
         await stage.start()
         log.info("stage %s ready: %s -> %s", stage.name, stage.input_topic, stage.output_topic)
@@ -124,7 +124,7 @@ def build_app(stage: Stage, settings: Settings) -> tuple[faust.App, StageRunner]
             for event in events:
                 event.message.decref()
 
-    @app.on_before_shutdown.connect
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]
     async def stop_stage(app: faust.App, **_: Any) -> None:
         log.info("stage %s stopping: %s", stage.name, runner.counters.snapshot())
         await stage.stop()
@@ -133,7 +133,7 @@ def build_app(stage: Stage, settings: Settings) -> tuple[faust.App, StageRunner]
     return app, runner
 
 
-def run_stage(stage: Stage, settings: Settings) -> None:
+def run_stage(stage: Stage[Any, Any], settings: Settings) -> None:
     """Run ``stage`` as a Faust worker until SIGTERM/SIGINT (what ``newsflow service`` does)."""
     app, _ = build_app(stage, settings)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), redirect_stdouts=False)
