@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from newsflow_cli.stack import ManagedProcess, broker_binary, free_port, redis_binary, wait_for_port
+from newsflow_cli.stack import (
+    ManagedProcess,
+    broker_binary,
+    free_port,
+    redis_binary,
+    service_argv,
+    service_env,
+    wait_for_port,
+)
 from newsflow_shared.kafka_admin import ensure_topics
-from newsflow_shared.settings import Settings, load_settings, settings_to_env
+from newsflow_shared.settings import Settings, load_settings
 
 
 @pytest.fixture(scope="session")
@@ -78,11 +83,7 @@ class ServiceProcess:
     """``newsflow service NAME`` as a child process, for kill-and-restart tests."""
 
     def __init__(self, name: str, settings: Settings, log_dir: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
-        env.update(settings_to_env(settings))
-        self.managed = ManagedProcess(
-            name, [sys.executable, "-m", "newsflow_cli", "service", name], log_dir / f"{name}.log", env
-        )
+        self.managed = ManagedProcess(name, service_argv(name), log_dir / f"{name}.log", service_env(settings))
 
     def start(self) -> ServiceProcess:
         self.managed.start()
@@ -113,4 +114,3 @@ def service_factory(settings: Settings, tmp_path: Path) -> Iterator:
     for service in started:
         if service.managed.process and service.managed.process.poll() is None:
             service.stop()
-    subprocess.run(["true"], check=False)

