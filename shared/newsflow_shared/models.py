@@ -48,9 +48,14 @@ class WireModel(BaseModel):
             raise ValueError(f"unsupported schema_version {version}: this consumer reads version {SCHEMA_VERSION}")
         return version
 
+    @property
+    def record_id(self) -> str | None:
+        """What identifies this record in lineage and dead letters (a doc_id or a request_id)."""
+        return None
+
     def partition_key(self) -> bytes:
         """The Kafka key for this record; records with the same key stay in order."""
-        raise NotImplementedError
+        return (self.record_id or "").encode("utf-8")
 
     def to_wire(self) -> bytes:
         """Serialize for a topic (compact JSON)."""
@@ -64,8 +69,9 @@ class IngestRequest(WireModel):
     source: str = Field(description="Path (file or directory) as the user gave it.")
     requested_at: datetime = Field(default_factory=utc_now)
 
-    def partition_key(self) -> bytes:
-        return self.request_id.encode("utf-8")
+    @property
+    def record_id(self) -> str:
+        return self.request_id
 
 
 class DocumentRecord(WireModel):
@@ -79,8 +85,9 @@ class DocumentRecord(WireModel):
         default_factory=dict, description="Stage name → when that stage emitted this document."
     )
 
-    def partition_key(self) -> bytes:
-        return self.doc_id.encode("utf-8")
+    @property
+    def record_id(self) -> str:
+        return self.doc_id
 
     def stamped(self, stage: str, **changes: Any) -> dict[str, Any]:
         """This record's fields plus ``changes``, with ``stage``'s timestamp added (for the next model)."""

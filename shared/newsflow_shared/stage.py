@@ -105,7 +105,7 @@ class Stage(ABC, Generic[InT, OutT]):
         """The lineage event for a successfully processed input (``output_ids``: what it became)."""
         return StageEvent(
             stage=self.name,
-            doc_id=getattr(doc, "doc_id", None) or getattr(doc, "request_id", None),
+            doc_id=doc.record_id,
             outcome=self.success_outcome,
             output_ids=list(output_ids),
         )

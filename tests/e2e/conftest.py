@@ -19,7 +19,7 @@ def last_json_line(stdout: str) -> dict:
 
 @pytest.fixture
 def newsflow(tmp_path: Path):
-    """Run ``newsflow ARGS`` to completion with a private data dir; returns (summary or None, process)."""
+    """Run ``newsflow ARGS`` to completion; returns the completed process (stdout, stderr, returncode)."""
 
     def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*NEWSFLOW, *args], capture_output=True, text=True, timeout=timeout, check=False)

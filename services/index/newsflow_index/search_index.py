@@ -89,11 +89,6 @@ class SearchIndex:
             self._writer.wait_merging_threads()
             self._writer = None
 
-    def count(self) -> int:
-        """Documents currently searchable."""
-        self.index.reload()
-        return int(self.index.searcher().num_docs)
-
     def doc_ids(self) -> list[str]:
         """Every indexed ``doc_id`` (with repeats, if the index ever held doubles)."""
         self.index.reload()

@@ -169,7 +169,7 @@ class StageRunner:
 
     def _route(self, record: InboundRecord, doc: WireModel, result: StageResult) -> list[OutboundRecord]:
         stage = self.stage
-        doc_id = getattr(doc, "doc_id", None) or getattr(doc, "request_id", None)
+        doc_id = doc.record_id
         if isinstance(result, Dropped):
             self.counters.dropped[result.reason] += 1
             log.info("dropped", extra={"doc_id": doc_id, "stage": stage.name, "reason": result.reason})
@@ -187,10 +187,12 @@ class StageRunner:
         produced: list[OutboundRecord] = []
         # Rejected items of a fan-out are outputs too (their journey ends in the dead-letter topic),
         # so they are listed in the lineage event and a tracker waits for them.
-        output_ids = [str(getattr(out, "doc_id", "")) for out in outputs]
+        output_ids = [out.record_id or "" for out in outputs]
         for item in items:
             if isinstance(item, Rejected):
-                item_record = InboundRecord(item.payload, record.topic, record.partition, record.offset)
+                item_record = InboundRecord(
+                    item.payload, record.topic, record.partition, record.offset, record.timestamp
+                )
                 produced += self._dead_letter(item_record, item.reason, str(item), item.doc_id)
                 if item.doc_id:
                     output_ids.append(item.doc_id)

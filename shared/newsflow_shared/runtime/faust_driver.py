@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-from newsflow_shared import topics
 from newsflow_shared.runtime.batch import InboundRecord, OutboundRecord, StageRunner
 from newsflow_shared.settings import Settings
 from newsflow_shared.stage import Stage
@@ -32,7 +32,7 @@ class _LowLatencyConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
-        consumer._fetch_max_wait_ms = getattr(self.app, "fetch_max_wait_ms", 500)  # read once at start
+        consumer._fetch_max_wait_ms = getattr(self.app, "fetch_max_wait_ms", NewsflowApp.fetch_max_wait_ms)
         return consumer
 
 
@@ -116,7 +116,7 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
                         topic=event.message.topic,
                         partition=event.message.partition,
                         offset=event.message.offset,
-                        timestamp=None,
+                        timestamp=datetime.fromtimestamp(event.message.timestamp, UTC),
                     )
                     for event in events
                 ]
@@ -138,8 +138,3 @@ def run_stage(stage: Stage[Any, Any], settings: Settings) -> None:
     app, _ = build_app(stage, settings)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), redirect_stdouts=False)
     worker.execute_from_commandline()
-
-
-def required_topics() -> tuple[str, ...]:
-    """Every topic the runtime may read or write."""
-    return topics.ALL_TOPICS
