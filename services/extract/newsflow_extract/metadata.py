@@ -70,6 +70,8 @@ _OUTLET_CUES = [
     re.compile(r"\bBy\s+(?P<outlet>[A-Z][A-Z0-9]*(?:/[A-Z0-9]+)+|[A-Z]{2,}(?:\s[A-Z]{2,})?)\s*$"),
     re.compile(r"\((?P<outlet>[A-Z][A-Z0-9]+(?:\s[A-Z0-9]+)?)\s+with\s+[A-Z]"),
     re.compile(r"(?:^|\s)/(?P<outlet>[A-Z][A-Z-]{1,10})/(?:[\s.]|$)"),
+    # A slash acronym opening a line ("RFE/RL journalists report ...") names the house itself.
+    re.compile(r"^(?P<outlet>[A-Z]{2,}(?:/[A-Z]{2,})+)\b"),
 ]
 
 
@@ -132,20 +134,23 @@ def clean_title(title: str | None) -> str | None:
 
 
 def title_from_header(lines: list[str]) -> str | None:
-    """The most headline-like header line: unique, 4+ words, not a sentence, byline or date."""
+    """The first headline-like header line: 4-30 words, not a sentence, byline, date or menu.
+
+    The first, not the longest: a standfirst often follows the headline and is longer.
+    """
     counts = Counter(lines)
-    best, best_len = None, 0
     for line in lines:
         words = len(line.split())
-        if counts[line] > 1 or words < 4 or words > 30 or _BYLINE.search(line) or "©" in line:
+        if words < 4 or words > 30 or _BYLINE.search(line) or "©" in line or " | " in line:
             continue
+        if counts[line] > 1 and not _TITLE_PREFIX.search(line):
+            continue  # repeated lines are captions and menus
         if _SENTENCE_END.search(line) and not line.endswith("?"):
             continue
         if any(p.search(line) for p in _DATE_PATTERNS):
             continue
-        if words >= best_len:
-            best, best_len = line, words
-    return clean_title(best)
+        return clean_title(line)
+    return None
 
 
 def _canonical_outlet(name: str) -> str:

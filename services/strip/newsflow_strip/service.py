@@ -1,10 +1,14 @@
 """Entry point used by ``newsflow service strip``."""
 
+from redis.asyncio import Redis
+
 from newsflow_shared.settings import Settings
 from newsflow_strip.stage import StripStage
+from newsflow_strip.templates import RedisTemplateStore, TemplatePolicy
 
 
 def create_stage(settings: Settings) -> StripStage:
-    """Build the strip stage (it needs no settings yet)."""
-    del settings
-    return StripStage()
+    """Build the strip stage with per-source template learning in Redis."""
+    policy = TemplatePolicy(settings.strip.template_min_documents, settings.strip.template_min_share)
+    redis = Redis.from_url(settings.redis.url)
+    return StripStage(RedisTemplateStore(redis, policy, settings.strip.template_ttl_s))

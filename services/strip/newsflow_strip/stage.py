@@ -2,31 +2,89 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
 from newsflow_shared import topics
 from newsflow_shared.models import CleanDocument, PageMetadata, StrippedDocument
-from newsflow_shared.stage import Dropped, Stage
+from newsflow_shared.stage import Dropped, Stage, StageResult
 from newsflow_strip.html import strip_html
+from newsflow_strip.templates import TemplateStore, line_key, observation
 from newsflow_strip.text_lines import strip_text
+
+NO_BODY = "no_article_body"
+
+
+@dataclass(frozen=True)
+class _Stripped:
+    """One document's result and the page lines it contributes to template learning."""
+
+    result: StrippedDocument | Dropped
+    page_lines: list[str]
+
+
+def template_source(doc: CleanDocument) -> str | None:
+    """Whose template a page follows: its URL's host, else the outlet it was submitted under."""
+    host = urlsplit(doc.url).hostname if doc.url else None
+    return (host or "").removeprefix("www.") or doc.hints.outlet
 
 
 class StripStage(Stage[CleanDocument, StrippedDocument]):
-    """Removes boilerplate; a page with no article text left is dropped as ``no_article_body``."""
+    """Removes boilerplate; a page with no article text left is dropped as ``no_article_body``.
+
+    With a ``TemplateStore``, lines the same source repeats across its documents are removed
+    too (``templates.py``); without one (``newsflow extract``) each page stands alone.
+    """
 
     name = "strip"
     input_model = CleanDocument
     input_topic = topics.CLEAN
     output_topic = topics.STRIPPED
 
+    def __init__(self, templates: TemplateStore | None = None) -> None:
+        self.templates = templates
+
     def process(self, doc: CleanDocument) -> StrippedDocument | Dropped:
+        return self._strip(doc).result
+
+    def _strip(self, doc: CleanDocument) -> _Stripped:
         if doc.format == "html":
             html = strip_html(doc.content, doc.url)
             body, page = html.body, html.page
+            page_lines = body.split("\n\n")
         else:
-            text = strip_text(doc.content)
+            text = strip_text(doc.content)  # the model was trained on its own language detection
             body = text.body
             page = PageMetadata(header_lines=text.header_lines, footer_lines=text.footer_lines)
+            page_lines = [line.strip() for line in doc.content.split("\n") if line.strip()]
         if not body.strip():
-            return Dropped("no_article_body", "nothing article-like left after boilerplate removal")
+            return _Stripped(Dropped(NO_BODY, "nothing article-like left after boilerplate removal"), page_lines)
         fields = doc.stamped(self.name, body=body, page=page)
         fields.pop("content")
-        return StrippedDocument(**fields)
+        return _Stripped(StrippedDocument(**fields), page_lines)
+
+    async def process_batch(self, docs: Sequence[CleanDocument]) -> list[StageResult]:
+        stripped = await asyncio.to_thread(lambda: [self._strip(doc) for doc in docs])
+        results: list[StageResult] = [s.result for s in stripped]
+        if self.templates is None:
+            return results
+        learning = [
+            (i, obs)
+            for i, (doc, s) in enumerate(zip(docs, stripped, strict=True))
+            if (obs := observation(template_source(doc), doc.doc_id, s.page_lines)) is not None
+        ]
+        verdicts = await self.templates.observe_many([obs for _, obs in learning])
+        for (i, _), template in zip(learning, verdicts, strict=True):
+            result = results[i]
+            if template and isinstance(result, StrippedDocument):
+                results[i] = _without_template(result, template)
+        return results
+
+
+def _without_template(doc: StrippedDocument, template: frozenset[str]) -> StrippedDocument | Dropped:
+    kept = [p for p in doc.body.split("\n\n") if line_key(p) not in template]
+    if not kept:
+        return Dropped(NO_BODY, "only the source's template lines were left")
+    return doc.model_copy(update={"body": "\n\n".join(kept)})

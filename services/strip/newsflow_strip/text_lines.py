@@ -1,31 +1,32 @@
 """Boilerplate removal for flattened text (one visible text block per line).
 
-Each line gets a score from language-independent cues: its length (in words, or in characters
-for scripts written without spaces), whether it ends like a sentence, whether it repeats
-elsewhere on the page (menus, duplicated captions), and link/credit/player-residue patterns.
-Article bodies are contiguous, so the body is the highest-scoring *region* (a maximum-sum
-window over the line scores), which lets short in-article lines such as sub-headings survive
-while isolated long lines in footers and related-link lists do not.
+Two layers:
+1. A hand-written prior (``line_score``) from language-independent cues — length, sentence-like
+   ending, repetition on the page, link/credit patterns — and the maximum-sum *region* over those
+   scores (article bodies are contiguous).
+2. A trained classifier (``make train``; features in ``features.py``) that sees each line, its
+   neighbours, the page's language-specific stopword density and where the prior's region lies,
+   and decides line by line. The prior alone is the fallback when no model file is shipped.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
-_SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’»)\]]*$|[.!?]\s*\(\w[^)]*\)$""")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_RESIDUE = re.compile(
-    r"""^(?:\d{1,2}:\d{2}(?::\d{2})?\s*){1,4}$        # player timers: 0:00 0:02:50 0:00
-    |please\s+wait|this\s+browser\s+does\s+not\s+support|your\s+browser\s+does\s+not
-    |^(?:image|photo|picture|video|credit|source)s?\s*:|©|\(c\)\s*\d{4}|all\s+rights\s+reserved
-    |liked\s+by\s+\d+|leave\s+a\s+(?:reply|comment)|sign\s+up|subscribe|newsletter|cookie
-    |^(?:share|tweet|email|print|advertisement|related|read\s+more|see\s+also)\b
-    |^follow\s+us|^(?:getty|reuters|ap|afp)\s+images?""",
-    re.I | re.X,
+from newsflow_strip.features import FEATURE_NAMES, detect_language, page_features
+from newsflow_strip.model import LineClassifier, load_classifier, model_path
+from newsflow_strip.patterns import (
+    COMMENT_SECTION,
+    PLAYER_AND_COMMENT_RESIDUE,
+    RESIDUE,
+    SENTENCE_END,
+    SEPARATORS,
+    units,
 )
-_SEPARATORS = re.compile(r"\s[|•·/»›]\s")
+
+TEXT_MODEL = "text_lines"
 
 
 @dataclass(frozen=True)
@@ -35,34 +36,45 @@ class TextStrip:
     body: str
     header_lines: list[str] = field(default_factory=list)
     footer_lines: list[str] = field(default_factory=list)
+    kept: list[int] = field(default_factory=list)  # indices into the page's non-blank lines
+    language: str | None = None
 
 
-def _units(line: str) -> float:
-    """Length in words; scripts without spaces count two characters as a word."""
-    return max(len(line.split()), len(_CJK.findall(line)) / 2)
+@dataclass(frozen=True)
+class PreparedPage:
+    """A page split into candidate lines with everything the classifier needs."""
+
+    lines: list[str]  # non-blank lines, stripped
+    candidates: list[int]  # indices of lines that are not known player/comment residue
+    rows: list[list[float]]  # one feature row per candidate
+    heuristic: list[float]  # the prior, per candidate
+    region: tuple[int, int]  # the prior's body region, in candidate positions
+    language: str
 
 
 def line_score(line: str, repeats: int) -> float:
     """How article-like one line is, in isolation (positive: body-like)."""
-    units = _units(line)
+    n = units(line)
     score = -1.5
-    score += min(units, 40) / 10  # long lines are prose
-    if units >= 8:
+    score += min(n, 40) / 10  # long lines are prose
+    if n >= 8:
         score += 1.0
-    if units <= 3:
+    if n <= 3:
         score -= 1.0
-    if _SENTENCE_END.search(line):
-        score += 1.5 if units >= 5 else 0.3
+    if SENTENCE_END.search(line):
+        score += 1.5 if n >= 5 else 0.3
     else:
         score -= 1.0  # headlines, teasers and link lists rarely end like a sentence
     if repeats > 1:
         score -= 2.5  # menus, duplicated captions, repeated teasers
-    if _SEPARATORS.search(line) or line.count("|") >= 2:
+    if SEPARATORS.search(line) or line.count("|") >= 2:
         score -= 1.0
+    if RESIDUE.search(line):
+        score -= 2.0
     return score
 
 
-def _best_region(scores: list[float]) -> tuple[int, int]:
+def best_region(scores: list[float]) -> tuple[int, int]:
     """Maximum-sum contiguous window [start, end) (Kadane); empty when nothing is positive."""
     best, best_span = 0.0, (0, 0)
     running, start = 0.0, 0
@@ -76,33 +88,67 @@ def _best_region(scores: list[float]) -> tuple[int, int]:
     return best_span
 
 
-def strip_text(text: str) -> TextStrip:
-    """Split a flattened page into header, article body and footer."""
+def prepare_page(text: str, language: str | None = None) -> PreparedPage:
+    """Split, drop known residue, score the prior and build the feature rows."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    if not lines:
-        return TextStrip(body="")
-    counts = Counter(lines)
-    # Known residue (player timers, credits, comment-form text) is never body; leaving it out of
-    # the region search keeps one such line from splitting an article in two.
-    candidates = [i for i, line in enumerate(lines) if not _RESIDUE.search(line)]
-    scores = [line_score(lines[i], counts[lines[i]]) for i in candidates]
-    start, end = _best_region(scores)
-    if start == end:
-        return TextStrip(body="", header_lines=lines)
+    # Player timers and comment-form furniture are never body; leaving them out before anything
+    # else keeps one such line from splitting an article in two.
+    candidates = [i for i, line in enumerate(lines) if not PLAYER_AND_COMMENT_RESIDUE.search(line)]
+    kept_lines = [lines[i] for i in candidates]
+    first_comment_header = next((i for i, line in enumerate(lines) if COMMENT_SECTION.search(line)), len(lines))
+    after_comments = [i > first_comment_header for i in candidates]
+    counts = Counter(kept_lines)
+    heuristic = [line_score(line, counts[line]) for line in kept_lines]
+    region = best_region(heuristic)
+    lang = language or (detect_language(kept_lines) if kept_lines else "en")
+    rows = page_features(kept_lines, heuristic, region, lang, after_comments) if kept_lines else []
+    return PreparedPage(lines, candidates, rows, heuristic, region, lang)
+
+
+@cache
+def shipped_text_model() -> LineClassifier | None:
+    """The trained line classifier, or None where none has been trained yet."""
+    if not model_path(TEXT_MODEL).exists():
+        return None
+    return load_classifier(TEXT_MODEL, FEATURE_NAMES)
+
+
+def _kept_by_prior(page: PreparedPage) -> list[int]:
+    start, end = page.region
     kept = []
     for k in range(start, end):
-        line, score = lines[candidates[k]], scores[k]
-        if score > 0:
-            kept.append(line)
+        if page.heuristic[k] > 0:
+            kept.append(k)
             continue
         # A short unique line between two body lines is a sub-heading or a short paragraph.
-        before = scores[k - 1] if k > start else -1.0
-        after = scores[k + 1] if k + 1 < end else -1.0
-        if counts[line] == 1 and _units(line) >= 2 and before > 0 and after > 0:
-            kept.append(line)
-    first, last = candidates[start], candidates[end - 1]
+        before = page.heuristic[k - 1] if k > start else -1.0
+        after = page.heuristic[k + 1] if k + 1 < end else -1.0
+        if page.rows[k][FEATURE_NAMES.index("repeats")] == 0 and before > 0 and after > 0:
+            kept.append(k)
+    return kept
+
+
+def classify_page(page: PreparedPage, model: LineClassifier | None) -> list[int]:
+    """Candidate positions judged to be article body."""
+    if model is None:
+        return _kept_by_prior(page)
+    return [k for k, is_body in enumerate(model.body_lines(page.rows)) if is_body]
+
+
+def strip_text(text: str, language: str | None = None, model: LineClassifier | None = None) -> TextStrip:
+    """Split a flattened page into header, article body and footer."""
+    page = prepare_page(text, language)
+    if not page.candidates:
+        return TextStrip(body="", header_lines=page.lines, language=page.language)
+    kept = classify_page(page, model or shipped_text_model())
+    if not kept:
+        return TextStrip(body="", header_lines=page.lines[:12], language=page.language)
+    indices = [page.candidates[k] for k in kept]
+    first, last = indices[0], indices[-1]
     return TextStrip(
-        body="\n\n".join(kept),
-        header_lines=lines[max(0, first - 12) : first],
-        footer_lines=lines[last + 1 : last + 13],
+        body="\n\n".join(page.lines[i] for i in indices),
+        header_lines=page.lines[max(0, first - 12) : first],
+        footer_lines=page.lines[last + 1 : last + 13],
+        kept=indices,
+        language=page.language,
     )

@@ -1,0 +1,120 @@
+"""``make eval``: strip/extract quality on the benchmark dev set and the seeds, in one run.
+
+HTML and flattened text go through the strip stage's own functions; the seeds go through
+``newsflow extract``'s in-process pipeline, so titles, dates and entities are the product's.
+The dev-set flattened-text figure is in-sample for the shipped model (it was trained on those
+pages); ``make train`` prints the cross-validated figure, the honest held-out estimate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import trafilatura
+
+from newsflow_cli.extract_cmd import InProcessPipeline
+from newsflow_strip.corpus import DevPage, SeedPage, dev_set_dir, load_dev_pages, load_seed_pages
+from newsflow_strip.html import strip_html
+from newsflow_strip.metric import CorpusScore, score_corpus, score_document
+from newsflow_strip.text_lines import strip_text
+
+
+@dataclass(frozen=True)
+class SeedFigures:
+    body: CorpusScore
+    titles_exact: int
+    titles_total: int
+    published: dict[str, str | None]
+    person_recall: float
+
+
+def _timed(pages: list[DevPage], extract: Any) -> tuple[CorpusScore, float]:
+    """Benchmark score and documents per CPU-second (one process: per core)."""
+    htmls = [p.html for p in pages]
+    started = time.process_time()
+    bodies = [extract(html) for html in htmls]
+    elapsed = time.process_time() - started
+    score = score_corpus(score_document(body, p.gold) for body, p in zip(bodies, pages, strict=True))
+    return score, len(pages) / elapsed
+
+
+def dev_figures(pages: list[DevPage]) -> dict[str, Any]:
+    ours_html, ours_rate = _timed(pages, lambda html: strip_html(html).body)
+    peer_html, peer_rate = _timed(pages, lambda html: trafilatura.extract(html, favor_precision=True) or "")
+    text = score_corpus(score_document(strip_text(p.text).body, p.gold) for p in pages)
+    return {
+        "pages": len(pages),
+        "html": ours_html,
+        "html_docs_per_s": ours_rate,
+        "trafilatura_html": peer_html,
+        "trafilatura_docs_per_s": peer_rate,
+        "text_in_sample": text,
+    }
+
+
+def _scored_body(seed: SeedPage, body: str) -> str:
+    """The predicted body without the lines gold leaves unscored (ambiguous: sub-headings,
+    standfirsts, wire credits), so they count neither for nor against."""
+    lines = seed.text.split("\n")
+    unscored = {lines[n - 1].strip() for n in seed.gold.get("ambiguous", [])}
+    return "\n\n".join(p for p in body.split("\n\n") if p.strip() not in unscored)
+
+
+def seed_figures(seeds: list[SeedPage], pipeline: InProcessPipeline) -> SeedFigures:
+    records = {r["source"].rsplit("/", 1)[-1]: r for r in pipeline.run([str(s.path) for s in seeds])}
+    body = score_corpus(score_document(_scored_body(s, records[s.name]["body"]), s.gold_body()) for s in seeds)
+    with_title = [s for s in seeds if s.gold.get("title")]
+    exact = sum(records[s.name]["title"] == s.gold["title"] for s in with_title)
+    published = {s.name: records[s.name]["published"] for s in seeds if s.gold.get("published")}
+    wanted = found = 0
+    for s in seeds:
+        persons = {e["text"] for e in records[s.name]["entities"] if e["label"] == "PERSON"}
+        wanted += len(s.gold.get("persons", []))
+        found += sum(name in persons for name in s.gold.get("persons", []))
+    return SeedFigures(body, exact, len(with_title), published, found / wanted if wanted else 1.0)
+
+
+def _fmt(score: CorpusScore) -> str:
+    return f"P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="strip/extract quality figures")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    args = parser.parse_args(argv)
+    figures: dict[str, Any] = {}
+    root = dev_set_dir()
+    if root is None:
+        print("dev set not found (set NEWSFLOW_DEV_SET): skipping dev-set figures")
+    else:
+        figures["dev"] = dev_figures(load_dev_pages(root))
+    figures["seeds"] = seed_figures(load_seed_pages(), InProcessPipeline())
+    if args.json:
+        print(json.dumps(figures, default=lambda o: o.__dict__ if hasattr(o, "__dict__") else str(o)))
+        return 0
+    if "dev" in figures:
+        dev = figures["dev"]
+        print(f"dev set ({dev['pages']} pages)")
+        print(f"  HTML, newsflow          {_fmt(dev['html'])}  {dev['html_docs_per_s']:.1f} docs/s per core")
+        print(
+            f"  HTML, trafilatura prec. {_fmt(dev['trafilatura_html'])}  {dev['trafilatura_docs_per_s']:.1f} docs/s per core"
+        )
+        print(
+            f"  flattened text          {_fmt(dev['text_in_sample'])}  (in-sample; `make train` prints cross-validated)"
+        )
+    seeds: SeedFigures = figures["seeds"]
+    print("seeds")
+    print(f"  body (gold body lines)  {_fmt(seeds.body)}")
+    print(f"  titles exact            {seeds.titles_exact}/{seeds.titles_total}")
+    for name, value in seeds.published.items():
+        print(f"  published {name[:3]}           {value}")
+    print(f"  PERSON recall           {seeds.person_recall:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""Labelled pages for training and evaluation: the benchmark dev set and the seeds' gold lines.
+
+Development-time only (``make train``, ``make eval`` and tests): services never read these paths.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsflow_strip.metric import shingles
+
+DEV_SET_ENV = "NEWSFLOW_DEV_SET"
+DEFAULT_DEV_SET = Path(__file__).resolve().parents[3] / ".." / "shared" / "eval" / "article-benchmark-dev"
+SEEDS_DIR = Path(__file__).resolve().parents[3] / "seeds"
+
+
+@dataclass(frozen=True)
+class DevPage:
+    """One benchmark page: raw HTML, the same page flattened to text, and the gold body."""
+
+    page_id: str
+    html_path: Path
+    text_path: Path
+    gold: str
+
+    @property
+    def html(self) -> str:
+        return self.html_path.read_text(encoding="utf-8")
+
+    @property
+    def text(self) -> str:
+        return self.text_path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class SeedPage:
+    """A sample input with line-level gold labels (1-based line numbers of the file)."""
+
+    path: Path
+    gold: dict  # type: ignore[type-arg]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def text(self) -> str:
+        return self.path.read_text("utf-8")
+
+    def label(self, line_number: int) -> int | None:
+        """1 body, 0 boilerplate/title/dateline, None ambiguous or unlabelled (not scored)."""
+        if line_number in self.gold["body"]:
+            return 1
+        not_body = [*self.gold.get("boilerplate", []), *self.gold.get("metadata_lines", [])]
+        if line_number in not_body or line_number == self.gold.get("title_line"):
+            return 0
+        return None
+
+    def nonblank_line_numbers(self) -> list[int]:
+        return [n for n, line in enumerate(self.text.split("\n"), start=1) if line.strip()]
+
+    def gold_body(self) -> str:
+        lines = self.text.split("\n")
+        return "\n\n".join(lines[n - 1] for n in self.gold["body"])
+
+
+def dev_set_dir() -> Path | None:
+    """The dev set's folder, from ``NEWSFLOW_DEV_SET`` or beside the repository; None if absent."""
+    path = Path(os.environ.get(DEV_SET_ENV) or DEFAULT_DEV_SET).resolve()
+    return path if (path / "gold").is_dir() else None
+
+
+def load_dev_pages(root: Path) -> list[DevPage]:
+    return [
+        DevPage(g.stem, root / "html" / f"{g.stem}.html", root / "text" / f"{g.stem}.txt", g.read_text("utf-8"))
+        for g in sorted((root / "gold").glob("*.txt"))
+    ]
+
+
+def load_seed_pages(seeds: Path = SEEDS_DIR) -> list[SeedPage]:
+    gold = json.loads((seeds / "gold.json").read_text("utf-8"))["documents"]
+    return [SeedPage(seeds / name, labels) for name, labels in sorted(gold.items())]
+
+
+def label_against_gold(lines: list[str], gold: str) -> list[int]:
+    """1 where a line's text belongs to the gold body (most of its 4-shingles occur there)."""
+    gold_shingles = set(shingles(gold))
+    gold_paragraphs = {p.strip() for p in gold.split("\n") if p.strip()}
+    labels = []
+    for line in lines:
+        own = shingles(line)
+        if not own:
+            labels.append(0)
+        elif len(next(iter(own))) < 4:  # fewer than 4 tokens: only an exact gold paragraph counts
+            labels.append(int(line in gold_paragraphs))
+        else:
+            hits = sum(n for s, n in own.items() if s in gold_shingles)
+            labels.append(int(hits / sum(own.values()) >= 0.5))
+    return labels

@@ -1,0 +1,113 @@
+"""Gradient-boosted tree ensembles, trained by ``newsflow_strip.train`` and shipped as JSON.
+
+Inference is plain Python over a few hundred shallow trees, so the service needs neither
+scikit-learn nor numpy at run time, and the model file is small, diffable and reproducible.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Tree:
+    """One regression tree in sklearn's array layout (a leaf has ``left == -1``)."""
+
+    feature: list[int]
+    threshold: list[float]
+    left: list[int]
+    right: list[int]
+    value: list[float]
+
+    def predict(self, row: list[float]) -> float:
+        node = 0
+        left, right, feature, threshold = self.left, self.right, self.feature, self.threshold
+        while left[node] != -1:
+            node = left[node] if row[feature[node]] <= threshold[node] else right[node]
+        return self.value[node]
+
+
+@dataclass(frozen=True)
+class BoostedTrees:
+    """Boosted trees giving P(positive) from a feature row."""
+
+    feature_names: list[str]
+    init: float
+    learning_rate: float
+    trees: list[Tree]
+
+    def probability(self, row: list[float]) -> float:
+        logit = self.init + self.learning_rate * sum(tree.predict(row) for tree in self.trees)
+        return 1.0 / (1.0 + math.exp(-logit))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> BoostedTrees:
+        return cls(raw["feature_names"], raw["init"], raw["learning_rate"], [Tree(**t) for t in raw["trees"]])
+
+
+def decode_runs(probabilities: list[float], switch_cost: float, body_bias: float) -> list[bool]:
+    """Most likely body/boilerplate labelling of a page's lines (Viterbi over two states).
+
+    Each line contributes log P(its label); every change between body and boilerplate costs
+    ``switch_cost``. Article bodies are long runs, so an isolated confident-looking teaser inside
+    a footer, or a short sub-heading inside the body, follows its neighbours.
+    """
+    if not probabilities:
+        return []
+    eps = 1e-6
+    emit = [(math.log(1 - p + eps), math.log(p + eps) + body_bias) for p in probabilities]
+    score = list(emit[0])
+    back: list[tuple[int, int]] = []
+    for out, body in emit[1:]:
+        from_out = (score[0], score[1] - switch_cost)
+        from_body = (score[0] - switch_cost, score[1])
+        best_out = 0 if from_out[0] >= from_out[1] else 1
+        best_body = 0 if from_body[0] >= from_body[1] else 1
+        back.append((best_out, best_body))
+        score = [from_out[best_out] + out, from_body[best_body] + body]
+    state = 0 if score[0] >= score[1] else 1
+    path = [state]
+    for pointers in reversed(back):
+        state = pointers[state]
+        path.append(state)
+    path.reverse()
+    return [bool(s) for s in path]
+
+
+@dataclass(frozen=True)
+class LineClassifier:
+    """Per-line probabilities from boosted trees, decoded into runs by ``decode_runs``."""
+
+    trees: BoostedTrees
+    switch_cost: float
+    body_bias: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def body_lines(self, rows: list[list[float]]) -> list[bool]:
+        return decode_runs([self.trees.probability(row) for row in rows], self.switch_cost, self.body_bias)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> LineClassifier:
+        raw = json.loads(text)
+        return cls(BoostedTrees.from_dict(raw["trees"]), raw["switch_cost"], raw["body_bias"], raw.get("metadata", {}))
+
+
+def model_path(name: str) -> Path:
+    """Where a shipped model lives inside the package (``make train`` writes it there)."""
+    return Path(str(resources.files("newsflow_strip") / "models" / f"{name}.json"))
+
+
+def load_classifier(name: str, features: tuple[str, ...]) -> LineClassifier:
+    """Load a shipped model, refusing one trained on another feature set."""
+    model = LineClassifier.from_json(model_path(name).read_text())
+    if tuple(model.trees.feature_names) != features:
+        raise RuntimeError(f"model {name!r} was trained on other features; run `make train`")
+    return model

@@ -1,0 +1,54 @@
+"""Textual cues shared by the heuristic line scorer and the classifier's features."""
+
+from __future__ import annotations
+
+import re
+
+SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’»)\]]*$|[.!?]\s*\(\w[^)]*\)$""")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+# Lines that are never article text whatever surrounds them: media-player residue and the
+# furniture of comment threads. Removed before anything else looks at the page.
+PLAYER_AND_COMMENT_RESIDUE = re.compile(
+    r"""^(?:\d{1,2}:\d{2}(?::\d{2})?\s*){1,4}$        # player timers: 0:00 0:02:50 0:00
+    |^please\s+wait\.*$
+    |(?:this|your)\s+browser\s+does\s+not\s+support\s+(?:the\s+)?(?:video|audio|html5)
+    |^liked\s+by\s+\d+\s+(?:people|person)$|^leave\s+a\s+(?:reply|comment)\b
+    |^(?:\d+\s+)?(?:comments?|replies)$|^reply$|^(?:cancel\s+)?reply$
+    |^(?:you\s+must\s+be\s+)?logged\s+in\s+to\s+post\s+a\s+comment
+    |^no\s+media\s+source\s+currently\s+available$""",
+    re.I | re.X,
+)
+
+# Cues that usually mark boilerplate but can occur in article text: the classifier weighs them.
+RESIDUE = re.compile(
+    r"""^(?:image|photo|picture|video|credit|source|gallery)s?\s*(?:\d+\s*(?:of|/)\s*\d+)?\s*:
+    |©|\(c\)\s*\d{4}|all\s+rights\s+reserved
+    |sign\s+up|subscribe|newsletter|cookie|click\s+here
+    |^(?:share|tweet|email|print|advertisement|related|read\s+more|see\s+also|more\s+from)\b
+    |^follow\s+us|^(?:getty|reuters|ap|afp)\s+images?|\b(?:photo|image)\s*:\s*\w""",
+    re.I | re.X,
+)
+# Headers that open a comment thread: what follows them is readers' text, not the article's.
+COMMENT_SECTION = re.compile(
+    r"""^(?:\d+\s+)?(?:comments?|responses?|replies|reactions)\b(?:\s+(?:to|on)\b.*)?$
+    |leave\s+a\s+(?:reply|comment)|join\s+the\s+(?:discussion|conversation)|comment\s+policy
+    |reader\s+comments|show\s+comments|view\s+comments|add\s+(?:a\s+|your\s+)?comment""",
+    re.I | re.X,
+)
+BULLET = re.compile(r"^[•·▪►■◦*–-]\s")
+SEPARATORS = re.compile(r"\s[|•·/»›]\s")
+URL_LIKE = re.compile(r"https?://|www\.|\.(?:com|org|net)\b|@\w")
+BYLINE = re.compile(r"^(?:by|von|par|por|di|oleh|автор)\s+\S", re.I)
+DATE_LIKE = re.compile(
+    r"\b(?:19|20)\d{2}\b.*\b\d{1,2}:\d{2}\b|\b\d{1,2}:\d{2}\b.*\b(?:19|20)\d{2}\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+(?:19|20)\d{2}"
+    r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:19|20)\d{2}"
+    r"|\b(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b\d{1,2}[./]\d{1,2}[./](?:19|20)\d{2}\b",
+    re.I,
+)
+
+
+def units(line: str) -> float:
+    """Length in words; scripts without spaces count two characters as a word."""
+    return max(len(line.split()), len(CJK.findall(line)) / 2)
