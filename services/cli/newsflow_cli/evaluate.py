@@ -30,6 +30,9 @@ class SeedFigures:
     titles_total: int
     published: dict[str, str | None]
     person_recall: float
+    quotes_total: int
+    quotes_found: int
+    quotes_speaker_right: int
 
 
 def _timed(pages: list[DevPage], extract: Any) -> tuple[CorpusScore, float]:
@@ -75,7 +78,23 @@ def seed_figures(seeds: list[SeedPage], pipeline: InProcessPipeline) -> SeedFigu
         persons = {e["text"] for e in records[s.name]["entities"] if e["label"] == "PERSON"}
         wanted += len(s.gold.get("persons", []))
         found += sum(name in persons for name in s.gold.get("persons", []))
-    return SeedFigures(body, exact, len(with_title), published, found / wanted if wanted else 1.0)
+    quotes_total = quotes_found = speaker_right = 0
+    for s in seeds:
+        for gold in s.gold.get("quotes", []):
+            quotes_total += 1
+            match = next((q for q in records[s.name]["quotes"] if q["text"].startswith(gold["starts"])), None)
+            quotes_found += match is not None
+            speaker_right += match is not None and match["speaker"] == gold["speaker"]
+    return SeedFigures(
+        body,
+        exact,
+        len(with_title),
+        published,
+        found / wanted if wanted else 1.0,
+        quotes_total,
+        quotes_found,
+        speaker_right,
+    )
 
 
 def _fmt(score: CorpusScore) -> str:
@@ -113,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in seeds.published.items():
         print(f"  published {name[:3]}           {value}")
     print(f"  PERSON recall           {seeds.person_recall:.3f}")
+    print(
+        f"  gold quotes found       {seeds.quotes_found}/{seeds.quotes_total}, speaker right {seeds.quotes_speaker_right}"
+    )
     return 0
 
 
