@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from newsflow_strip.corpus import dev_set_dir
+
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
-DEV_SET = REPO.parent / "shared" / "eval" / "article-benchmark-dev"
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +28,7 @@ def seed_gold() -> dict:
 @pytest.fixture(scope="session")
 def dev_set() -> Path:
     """The article-benchmark dev set next to the project; skipped where it is absent."""
-    if not (DEV_SET / "gold").is_dir():
-        pytest.skip(f"dev set not found at {DEV_SET}")
-    return DEV_SET
+    root = dev_set_dir()
+    if root is None:
+        pytest.skip("dev set not found beside the project (or at NEWSFLOW_DEV_SET)")
+    return root

@@ -2,7 +2,8 @@
 
 Data: the benchmark dev set's flattened pages, labelled line by line against the gold bodies
 (``corpus.label_against_gold``), plus the seeds' hand labels. Every page weighs the same, and
-within a page a line weighs by its length, because the benchmark metric counts shingles per page.
+within a page a line weighs by the log of its length (plus a floor), because the benchmark metric
+counts shingles per page but a few very long lines should not decide a page alone.
 Reproducible: fixed seeds, deterministic folds; the printed cross-validated figures are the honest
 estimate of held-out quality (the in-sample figure that ``make eval`` prints is optimistic).
 """
