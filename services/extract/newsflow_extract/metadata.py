@@ -61,6 +61,11 @@ _DATE_PATTERNS = [
         r"(?P<year>(?:19|20)\d{2})-(?P<mon>\d{2})-(?P<day>\d{2})(?:[T\s](?P<hour>\d{2}):(?P<minute>\d{2})(?::\d{2})?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
     ),
 ]
+# Datelines without a year ("April 13, 11:34 GMT", "13 April"): the year comes from the fetch time.
+_YEARLESS_PATTERNS = [
+    re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?!,?\s+(?:19|20)\d{2})" + _TIME, re.I),
+    re.compile(r"\b(?P<day>\d{1,2})\s+" + _MONTH + r"(?!,?\s+(?:19|20)\d{2})" + _TIME, re.I),
+]
 _UPDATED = re.compile(r"\b(?:updated?|last\s+modified)\b", re.I)
 _TITLE_PREFIX = re.compile(r"^(?:update[d]?|breaking(?:\s+news)?|live|watch|exclusive)\s*[:\-–—]\s*", re.I)
 _SENTENCE_END = re.compile(r"[.!?:]$")
@@ -85,8 +90,10 @@ def _tz(value: str | None) -> timezone:
     return timezone(timedelta(hours=_TZ_OFFSETS.get(value.upper(), 0)))
 
 
-def _datetime_from(match: re.Match[str]) -> datetime | None:
+def _datetime_from(match: re.Match[str], year: int | None = None) -> datetime | None:
     parts = match.groupdict()
+    if year is not None:
+        parts["year"] = str(year)
     if parts.get("mon"):
         month = int(parts["mon"])
     else:
@@ -107,13 +114,26 @@ def _datetime_from(match: re.Match[str]) -> datetime | None:
         return None
 
 
-def find_dates(lines: list[str]) -> tuple[datetime | None, datetime | None]:
-    """Published and updated times from header lines ("... UPDATED ..." marks the second)."""
+def find_dates(lines: list[str], fetched_at: datetime | None = None) -> tuple[datetime | None, datetime | None]:
+    """Published and updated times from header lines ("... UPDATED ..." marks the second).
+
+    A date written without a year takes the fetch time's year, or the year before when that
+    would put it more than a day after the fetch (a page fetched on 2 January dated "December 31").
+    """
+    published, updated = _find_dates(lines, _DATE_PATTERNS, None)
+    if published is None and fetched_at is not None:
+        published, updated = _find_dates(lines, _YEARLESS_PATTERNS, fetched_at)
+    return published, updated
+
+
+def _find_dates(
+    lines: list[str], patterns: list[re.Pattern[str]], fetched_at: datetime | None
+) -> tuple[datetime | None, datetime | None]:
     published = updated = None
     for line in lines:
-        for pattern in _DATE_PATTERNS:
+        for pattern in patterns:
             for match in pattern.finditer(line):
-                when = _datetime_from(match)
+                when = _datetime_from(match) if fetched_at is None else _resolve_year(match, fetched_at)
                 if when is None:
                     continue
                 if _UPDATED.search(line[: match.start()]) and published is not None:
@@ -123,6 +143,13 @@ def find_dates(lines: list[str]) -> tuple[datetime | None, datetime | None]:
         if published is not None:
             return published, updated
     return published, updated
+
+
+def _resolve_year(match: re.Match[str], fetched_at: datetime) -> datetime | None:
+    when = _datetime_from(match, fetched_at.year)
+    if when is not None and when > fetched_at + timedelta(days=1):
+        when = _datetime_from(match, fetched_at.year - 1)
+    return when
 
 
 def clean_title(title: str | None) -> str | None:

@@ -62,7 +62,7 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
             title = clean_title(hints.title) or title_from_header(page.header_lines)
         published, updated = page.published, page.updated
         if published is None:
-            published, updated = find_dates(page.header_lines)
+            published, updated = find_dates(page.header_lines, doc.fetched_at)
         cue_lines = [*page.header_lines, paragraphs[0], paragraphs[-1], *page.footer_lines]
         entities = list(dict.fromkeys(Entity(text=m.text, label=m.label) for m in mentions))
         fields = doc.stamped(

@@ -21,6 +21,7 @@ from newsflow_strip.patterns import (
     BULLET,
     BYLINE,
     CJK,
+    CREDIT,
     DATE_LIKE,
     RESIDUE,
     SENTENCE_END,
@@ -58,6 +59,16 @@ def detect_language(lines: list[str]) -> str:
     """The page's language, from its longest lines (menus and credits say little about it)."""
     sample = " ".join(sorted(lines, key=len, reverse=True)[:30])
     return str(py3langid.classify(sample)[0])
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the flattened page says around each candidate line, beyond its text: facts that the
+    residue filter removed from view: comment headers, and player and comment furniture nearby.
+    (Indentation was tried too, but only one training page has any, so it was left out.)"""
+
+    after_comments: list[bool]
+    furniture_nearby: list[int]  # removed residue lines within two lines either side
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,9 @@ FEATURE_NAMES = (
     "units_vs_page",
     "bullet",
     "after_comment_section",
+    "furniture_nearby",
+    "prev_is_credit",
+    "next_is_credit",
 )
 
 
@@ -124,7 +138,7 @@ def page_features(
     heuristic: list[float],
     region: tuple[int, int],
     language: str,
-    after_comments: list[bool],
+    layout: Layout,
 ) -> list[list[float]]:
     """One feature row per line (``FEATURE_NAMES`` order)."""
     stopwords = stoplist(language)
@@ -179,7 +193,10 @@ def page_features(
                 sum(w.sentence_end for w in window) / len(window),
                 f.units / typical,
                 float(bool(BULLET.search(line))),
-                float(after_comments[i]),
+                float(layout.after_comments[i]),
+                float(min(layout.furniture_nearby[i], 3)),
+                float(i > 0 and bool(CREDIT.search(lines[i - 1]))),
+                float(i + 1 < n and bool(CREDIT.search(lines[i + 1]))),
             ]
         )
     return rows

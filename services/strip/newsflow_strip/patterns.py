@@ -16,13 +16,14 @@ PLAYER_AND_COMMENT_RESIDUE = re.compile(
     |^liked\s+by\s+\d+\s+(?:people|person)$|^leave\s+a\s+(?:reply|comment)\b
     |^(?:\d+\s+)?(?:comments?|replies)$|^reply$|^(?:cancel\s+)?reply$
     |^(?:you\s+must\s+be\s+)?logged\s+in\s+to\s+post\s+a\s+comment
-    |^no\s+media\s+source\s+currently\s+available$""",
+    |^no\s+media\s+source\s+currently\s+available$
+    |^\W*\d{1,2}x\d{1,2}\s+(?:image|video)$""",
     re.I | re.X,
 )
 
 # Cues that usually mark boilerplate but can occur in article text: the classifier weighs them.
 RESIDUE = re.compile(
-    r"""^(?:image|photo|picture|video|credit|source|gallery)s?\s*(?:\d+\s*(?:of|/)\s*\d+)?\s*:
+    r"""^(?:image|photo|picture|video|credit|source|gallery|photo\s+gallery)s?\s*(?:\d+\s*(?:of|/)\s*\d+)?\s*:
     |©|\(c\)\s*\d{4}|all\s+rights\s+reserved
     |sign\s+up|subscribe|newsletter|cookie|click\s+here
     |^(?:share|tweet|email|print|advertisement|related|read\s+more|see\s+also|more\s+from)\b
@@ -37,6 +38,13 @@ COMMENT_SECTION = re.compile(
     re.I | re.X,
 )
 BULLET = re.compile(r"^[•·▪►■◦*–-]\s")
+# Photo and video credits: the line beside one is usually its caption.
+CREDIT = re.compile(
+    r"^(?:image|photo|picture|foto|credit|source|video)s?\s*:|^(?:photo|image)\s+by\b"
+    r"|/\s*(?:reuters|ap|afp|getty(?:\s+images)?|epa(?:-efe)?|picture\s+alliance|tass|dpa)\s*$"
+    r"|\b(?:getty\s+images|shutterstock|istock)\b",
+    re.I,
+)
 SEPARATORS = re.compile(r"\s[|•·/»›]\s")
 URL_LIKE = re.compile(r"https?://|www\.|\.(?:com|org|net)\b|@\w")
 BYLINE = re.compile(r"^(?:by|von|par|por|di|oleh|автор)\s+\S", re.I)

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
-from newsflow_strip.features import FEATURE_NAMES, detect_language, page_features
+from newsflow_strip.features import FEATURE_NAMES, Layout, detect_language, page_features
 from newsflow_strip.model import LineClassifier, load_classifier, model_path
 from newsflow_strip.patterns import (
     COMMENT_SECTION,
@@ -88,20 +88,39 @@ def best_region(scores: list[float]) -> tuple[int, int]:
     return best_span
 
 
+def duplicated_captions(lines: list[str]) -> list[int]:
+    """Lines repeated back to back (a caption rendered twice, once maybe cut short): both copies.
+    The shorter must be most of the longer: a caption is often the opening words of the lead."""
+    found: set[int] = set()
+    for i in range(1, len(lines)):
+        a, b = lines[i - 1], lines[i]
+        shorter, longer = sorted((a, b), key=len)
+        cut = shorter.rstrip(".…")
+        if len(shorter.split()) >= 3 and len(cut) >= 0.6 * len(longer) and longer.startswith(cut):
+            found.update((i - 1, i))
+    return sorted(found)
+
+
 def prepare_page(text: str, language: str | None = None) -> PreparedPage:
     """Split, drop known residue, score the prior and build the feature rows."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     # Player timers and comment-form furniture are never body; leaving them out before anything
     # else keeps one such line from splitting an article in two.
-    candidates = [i for i, line in enumerate(lines) if not PLAYER_AND_COMMENT_RESIDUE.search(line)]
+    furniture = [bool(PLAYER_AND_COMMENT_RESIDUE.search(line)) for line in lines]
+    for i in duplicated_captions(lines):
+        furniture[i] = True
+    candidates = [i for i, is_furniture in enumerate(furniture) if not is_furniture]
     kept_lines = [lines[i] for i in candidates]
     first_comment_header = next((i for i, line in enumerate(lines) if COMMENT_SECTION.search(line)), len(lines))
-    after_comments = [i > first_comment_header for i in candidates]
+    layout = Layout(
+        after_comments=[i > first_comment_header for i in candidates],
+        furniture_nearby=[sum(furniture[max(0, i - 2) : i + 3]) for i in candidates],
+    )
     counts = Counter(kept_lines)
     heuristic = [line_score(line, counts[line]) for line in kept_lines]
     region = best_region(heuristic)
     lang = language or (detect_language(kept_lines) if kept_lines else "en")
-    rows = page_features(kept_lines, heuristic, region, lang, after_comments) if kept_lines else []
+    rows = page_features(kept_lines, heuristic, region, lang, layout) if kept_lines else []
     return PreparedPage(lines, candidates, rows, heuristic, region, lang)
 
 

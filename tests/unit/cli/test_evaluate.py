@@ -16,11 +16,11 @@ def seeds():
 def test_dev_set_html_and_text_stay_above_their_floors(dev_set):
     figures = dev_figures(load_dev_pages(dev_set))
     assert figures["html"].f1 >= 0.972  # measured 0.975 (trafilatura precision alone: 0.973)
-    assert figures["text_in_sample"].f1 >= 0.94  # measured 0.948 in-sample; 0.924 cross-validated
+    assert figures["text_in_sample"].f1 >= 0.95  # measured 0.955 in-sample; 0.920 cross-validated
 
 
 def test_seed_bodies_stay_above_their_floor(seeds):
-    assert seeds.body.f1 >= 0.94  # measured 0.945; target 0.97 is not met yet
+    assert seeds.body.f1 >= 0.965  # measured 0.972 (in-sample: the seeds are in the training set)
 
 
 def test_seed_titles_dates_and_people(seeds):

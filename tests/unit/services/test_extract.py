@@ -73,3 +73,24 @@ def test_entities_are_tagged_in_english_and_skipped_in_other_languages(stage):
     assert {"text": "Antony Blinken", "label": "PERSON"} in [e.model_dump() for e in out.entities]
     assert out.title == "Blinken Meets NATO Officials In Brussels"
     assert stage.process(doc.model_copy(update={"language": "de"})).entities == []
+
+
+def test_a_date_without_a_year_takes_the_fetch_times_year():
+    fetched = datetime(2021, 4, 14, 8, 0, tzinfo=UTC)
+    assert find_dates(["April 13, 11:34 GMT"], fetched)[0] == datetime(2021, 4, 13, 11, 34, tzinfo=UTC)
+    # Fetched on 2 January, "December 31" is last year's.
+    assert find_dates(["December 31"], datetime(2022, 1, 2, tzinfo=UTC))[0] == datetime(2021, 12, 31, tzinfo=UTC)
+    assert find_dates(["April 13"], None) == (None, None)
+
+
+def test_the_headline_is_the_first_headline_like_line_not_the_longer_standfirst():
+    header = [
+        "All news",
+        "Blinken: US concerned about situation on the border",
+        "Washington is in close contact with its allies and partners in Europe, the Secretary of State said",
+    ]
+    assert title_from_header(header) == "Blinken: US concerned about situation on the border"
+
+
+def test_a_slash_acronym_opening_a_footer_line_names_the_outlet():
+    assert find_outlet(["RFE/RL journalists report the news in 27 languages."], None, None) == "RFE/RL"
