@@ -152,6 +152,32 @@ def _resolve_year(match: re.Match[str], fetched_at: datetime) -> datetime | None
     return when
 
 
+_BYLINE_NAMES = re.compile(r"^(?:by|von|par|por|di|oleh)\s+(?P<names>[^\n]+?)\s*(?:[-–—|,]\s*(?=\d)|[-–—|]\s|$)", re.I)
+_NAME = re.compile(r"^[A-ZÀ-Ý][\w'’.-]*(?:\s+(?:[A-ZÀ-Ý][\w'’.-]*|de|da|van|von|der|la|le|bin|al-?\w*)){1,3}$")
+_NOT_A_PERSON = re.compile(r"\b(?:staff|reports?|admin|editor|desk|team|news|agency|wires?)\b|/", re.I)
+
+
+def find_authors(lines: list[str]) -> list[str]:
+    """Authors from the first byline among the header lines ("By Jane Roe and John Doe - 11/19/19").
+
+    Only person-shaped names: 2-4 capitalized words. Outlets ("By RFE/RL"), desks ("Staff
+    Reports") and sentences that happen to start with "By" ("By 2018, when ...") are not authors.
+    """
+    for line in lines:
+        match = _BYLINE_NAMES.match(line.strip())
+        if not match:
+            continue
+        names = re.split(r"\s*(?:,|;|\band\b|&)\s*", match.group("names"))
+        found = []
+        for raw in names:
+            name = " ".join(w.capitalize() if w.isupper() and len(w) > 1 else w for w in raw.split())
+            if _NAME.match(name) and not _NOT_A_PERSON.search(name):
+                found.append(name)
+        if found:
+            return found
+    return []
+
+
 def clean_title(title: str | None) -> str | None:
     """A title without "update:"-style prefixes and surrounding whitespace."""
     if not title:

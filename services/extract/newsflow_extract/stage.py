@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 
 from newsflow_extract.entities import EntityRecognizer, Mention, load_model
-from newsflow_extract.metadata import clean_title, find_dates, find_outlet, title_from_header
+from newsflow_extract.metadata import clean_title, find_authors, find_dates, find_outlet, title_from_header
 from newsflow_extract.quotes import find_quotes
 from newsflow_shared import topics
 from newsflow_shared.models import Entity, ExtractedDocument, StrippedDocument
@@ -70,7 +70,7 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
             title=title,
             published=hints.published or published,
             updated=updated,
-            authors=page.authors,
+            authors=page.authors or find_authors(page.header_lines),
             outlet=hints.outlet or find_outlet(cue_lines, doc.url, page.outlet),
             entities=entities,
             quotes=find_quotes(doc.body, mentions),

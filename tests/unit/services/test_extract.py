@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from newsflow_extract.entities import Mention, canonicalize
-from newsflow_extract.metadata import clean_title, find_dates, find_outlet, title_from_header
+from newsflow_extract.metadata import clean_title, find_authors, find_dates, find_outlet, title_from_header
 from newsflow_extract.quotes import find_quotes
 from newsflow_extract.stage import ExtractStage
 from newsflow_shared.models import PageMetadata, StrippedDocument
@@ -94,3 +94,15 @@ def test_the_headline_is_the_first_headline_like_line_not_the_longer_standfirst(
 
 def test_a_slash_acronym_opening_a_footer_line_names_the_outlet():
     assert find_outlet(["RFE/RL journalists report the news in 27 languages."], None, None) == "RFE/RL"
+
+
+def test_authors_come_from_a_person_shaped_byline():
+    assert find_authors(["By FEDERICA LUSIARDI - 2019-04-10"]) == ["Federica Lusiardi"]
+    assert find_authors(["By Stefan Becket, Kathryn Watson and Grace Segers"]) == [
+        "Stefan Becket",
+        "Kathryn Watson",
+        "Grace Segers",
+    ]
+    assert find_authors(["By Eric Song, IGN Staff"]) == ["Eric Song"]
+    for not_a_byline in ("By RFE/RL", "By Staff Reports -", "By 2018, when I started digging", "By admin - 2018"):
+        assert find_authors([not_a_byline]) == []
