@@ -72,6 +72,13 @@ class ExtractSettings(_Section):
     ner_batch_size: int = Field(16, ge=1)
 
 
+class ObservabilitySettings(_Section):
+    """Where a service serves /healthz, /readyz and /metrics."""
+
+    host: str = Field("127.0.0.1", description="Bind address; 0.0.0.0 in containers. NEWSFLOW_OBSERVABILITY__HOST")
+    port: int | None = Field(None, ge=0, le=65535, description="None: not served. NEWSFLOW_OBSERVABILITY__PORT")
+
+
 class StripSettings(_Section):
     """Boilerplate removal: cross-document template learning per source."""
 
@@ -100,6 +107,7 @@ class Settings(BaseSettings):
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     strip: StripSettings = Field(default_factory=StripSettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     data_dir: Path = Field(Path(".newsflow"), description="Index and local state. NEWSFLOW_DATA_DIR")

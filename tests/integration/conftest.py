@@ -20,7 +20,7 @@ from newsflow_cli.stack import (
     start_and_wait,
 )
 from newsflow_shared.kafka_admin import ensure_topics
-from newsflow_shared.settings import Settings, load_settings
+from newsflow_shared.settings import ObservabilitySettings, Settings, load_settings
 
 
 @pytest.fixture(scope="session")
@@ -88,8 +88,9 @@ class ServiceProcess:
 def service_factory(settings: Settings, tmp_path: Path) -> Iterator:
     started: list[ServiceProcess] = []
 
-    def start(name: str) -> ServiceProcess:
-        service = ServiceProcess(name, settings, tmp_path).start()
+    def start(name: str, observability_port: int | None = None) -> ServiceProcess:
+        own = settings.model_copy(update={"observability": ObservabilitySettings(port=observability_port)})
+        service = ServiceProcess(name, own, tmp_path).start()
         started.append(service)
         return service
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -55,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     submit = commands.add_parser("submit", help="ask the configured ingest service to read paths (compose, Kubernetes)")
     submit.add_argument("paths", nargs="+", metavar="PATH", help="paths as the ingest service sees them")
 
+    status = commands.add_parser("status", help="per-stage throughput, lag and dead letters, live")
+    status.add_argument("--data-dir", help="the embedded stack's data dir (its endpoints.json)")
+    status.add_argument(
+        "--endpoint", action="append", default=[], metavar="NAME=URL", help="a service's base URL (repeatable)"
+    )
+    status.add_argument("--interval", type=float, default=2.0, help="seconds between refreshes")
+    status.add_argument("--once", action="store_true", help="print one table and exit (1 if a service is down)")
+
     service = commands.add_parser("service", help="run one service against the configured broker and Redis")
     service.add_argument("name", choices=SERVICES)
     return parser
@@ -74,6 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _service(args.name)
     if args.command == "submit":
         return _submit(args.paths)
+    if args.command == "status":
+        from newsflow_cli.status import load_endpoints, watch
+
+        endpoints = load_endpoints(_data_dir(args.data_dir), args.endpoint)
+        with contextlib.suppress(KeyboardInterrupt):
+            return asyncio.run(watch(endpoints, args.interval, args.once))
+        return 0
     configure_logging(os.environ.get("NEWSFLOW_LOG_LEVEL", "WARNING"))
     return asyncio.run(_run(args))
 

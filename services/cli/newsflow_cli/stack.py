@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import json
 import logging
 import os
 import shutil
@@ -24,11 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsflow_cli.registry import SERVICES
-from newsflow_shared.settings import Settings, settings_to_env
+from newsflow_shared.settings import ObservabilitySettings, Settings, settings_to_env
 
 log = logging.getLogger("newsflow.stack")
 
 _PR_SET_PDEATHSIG = 1
+ENDPOINTS_FILE = "endpoints.json"
 
 
 def free_port() -> int:
@@ -193,14 +195,24 @@ class EmbeddedStack:
         )
         return self.settings
 
+    @property
+    def endpoints_file(self) -> Path:
+        """Where each service's /metrics base URL is recorded (``newsflow status`` reads it)."""
+        return self.data_dir / ENDPOINTS_FILE
+
     def start_services(self, names: tuple[str, ...] = SERVICES) -> None:
-        """Start each service as ``python -m newsflow_cli service NAME`` with the stack's settings."""
+        """Start each service as ``python -m newsflow_cli service NAME`` with the stack's settings,
+        each serving /healthz, /readyz and /metrics on a port of its own."""
         assert self.settings is not None, "start_infrastructure() first"
-        env = service_env(self.settings)
+        endpoints = {}
         for name in names:
+            port = free_port()
+            env = service_env(self.settings.model_copy(update={"observability": ObservabilitySettings(port=port)}))
             service = ManagedProcess(name, service_argv(name), self.logs / f"{name}.log", env)
             service.start()
             self.services[name] = service
+            endpoints[name] = f"http://127.0.0.1:{port}"
+        self.endpoints_file.write_text(json.dumps(endpoints, indent=2) + "\n")
 
     def restart_exited(self, max_restarts: int = 10) -> list[str]:
         """Restart services that died (a crash, or a SIGKILL in a test); returns their names."""

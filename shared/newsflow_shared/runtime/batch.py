@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -112,11 +112,18 @@ def sniff_doc_id(payload: bytes | None) -> str | None:
 class StageRunner:
     """Runs one stage over batches of records (see module docstring)."""
 
-    def __init__(self, stage: Stage[Any, Any], publisher: Publisher, settings: RuntimeSettings) -> None:
+    def __init__(
+        self,
+        stage: Stage[Any, Any],
+        publisher: Publisher,
+        settings: RuntimeSettings,
+        on_batch: Callable[[int, float], None] | None = None,
+    ) -> None:
         self.stage = stage
         self.publisher = publisher
         self.settings = settings
         self.counters = StageCounters()
+        self.on_batch = on_batch  # (records, processing seconds) after each batch: the histograms
 
     async def handle_batch(self, records: Sequence[InboundRecord]) -> None:
         """Process ``records`` and return once every resulting record is acknowledged."""
@@ -142,7 +149,10 @@ class StageRunner:
             for (record, doc), result in zip(valid, results, strict=True):
                 outbound += self._route(record, doc, result)
 
-        self.counters.processing_seconds += time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        self.counters.processing_seconds += elapsed
+        if self.on_batch is not None:
+            self.on_batch(len(records), elapsed)
         await self._publish_until_acknowledged(outbound)
 
     async def _process_until_available(self, docs: list[WireModel]) -> list[StageResult]:

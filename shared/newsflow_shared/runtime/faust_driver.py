@@ -18,7 +18,10 @@ from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
 
+from newsflow_shared.logs import json_logging_config
+from newsflow_shared.observability import ObservabilityServer, StageMetrics
 from newsflow_shared.runtime.batch import InboundRecord, OutboundRecord, StageRunner
 from newsflow_shared.settings import Settings
 from newsflow_shared.stage import Stage
@@ -72,6 +75,27 @@ class _FaustPublisher:
         return await topic.send(key=record.key, value=record.value, force=True)
 
 
+class _ConsumerProgress:
+    """Lag as far as this consumer can tell: the partition's high watermark minus the next offset
+    it will read, for partitions it has read from. (The dev broker's ``latest`` offsets can be a
+    few records off; issue notes say to compute from what the consumer has seen.)"""
+
+    def __init__(self, app: faust.App) -> None:
+        self._app = app
+        self.next_offsets: dict[tuple[str, int], int] = {}
+
+    def seen(self, topic: str, partition: int, offset: int) -> None:
+        self.next_offsets[(topic, partition)] = offset + 1
+
+    def lag(self) -> dict[tuple[str, int], int]:
+        out = {}
+        for (topic, partition), next_offset in self.next_offsets.items():
+            highwater = self._app.consumer.highwater(TP(topic, partition))
+            if highwater is not None:
+                out[(topic, partition)] = max(0, int(highwater) - next_offset)
+        return out
+
+
 def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, StageRunner]:
     """Build the Faust app that runs ``stage``; nothing is connected until the worker starts."""
     kafka = settings.kafka
@@ -98,17 +122,30 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
     )
     app.fetch_max_wait_ms = kafka.fetch_max_wait_ms
     runner = StageRunner(stage, _FaustPublisher(app), settings.runtime)
+    progress = _ConsumerProgress(app)
+    metrics = StageMetrics(stage.name, runner.counters, progress.lag)
+    runner.on_batch = metrics.observe_batch
+    ready = False
+    observability = settings.observability
+    server = (
+        ObservabilityServer(metrics, lambda: ready, observability.host, observability.port)
+        if observability.port is not None
+        else None
+    )
     source = app.topic(stage.input_topic, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
     batch_size, window = settings.runtime.batch_size, settings.runtime.batch_window_s
 
     @app.agent(source, name=f"newsflow.{stage.name}")
     async def drive(stream: Any) -> None:  # faust.StreamT lacks take_events in its stubs
+        nonlocal ready
         # Started here rather than in an app task: tasks run after agents are already consuming.
         await stage.start()
+        ready = True
         log.info("stage %s ready: %s -> %s", stage.name, stage.input_topic, stage.output_topic)
         async for events in stream.take_events(batch_size, within=window):
             for event in events:
                 event.message.incref()
+                progress.seen(event.message.topic, event.message.partition, event.message.offset)
             await runner.handle_batch(
                 [
                     InboundRecord(
@@ -124,17 +161,31 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
             for event in events:
                 event.message.decref()
 
+    @app.task  # type: ignore[untyped-decorator]
+    async def serve_observability() -> None:
+        if server is not None:
+            await server.start()
+
     @app.on_before_shutdown.connect  # type: ignore[arg-type]
     async def stop_stage(app: faust.App, **_: Any) -> None:
-        log.info("stage %s stopping: %s", stage.name, runner.counters.snapshot())
+        nonlocal ready
+        ready = False
+        log.info("stage %s stopping", stage.name, extra={"stage": stage.name, "counters": runner.counters.snapshot()})
         await stage.stop()
+        if server is not None:
+            await server.stop()
 
-    del drive, stop_stage  # registered on the app by the decorators
+    del drive, stop_stage, serve_observability  # registered on the app by the decorators
     return app, runner
 
 
 def run_stage(stage: Stage[Any, Any], settings: Settings) -> None:
     """Run ``stage`` as a Faust worker until SIGTERM/SIGINT (what ``newsflow service`` does)."""
     app, _ = build_app(stage, settings)
-    worker = faust.Worker(app, loglevel=settings.log_level.lower(), redirect_stdouts=False)
+    worker = faust.Worker(
+        app,
+        loglevel=settings.log_level.lower(),
+        redirect_stdouts=False,
+        logging_config=json_logging_config(settings.log_level),
+    )
     worker.execute_from_commandline()
