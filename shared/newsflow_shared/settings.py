@@ -148,3 +148,17 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
 
     flatten("", settings)
     return env
+
+
+def env_var_names(model: type[BaseModel] = Settings, prefix: str = "") -> set[str]:
+    """Every environment variable the settings read, set or not (deployment files are checked
+    against this, so a misspelt variable in compose or Kubernetes fails a test)."""
+    names: set[str] = set()
+    for name, field in model.model_fields.items():
+        key = f"{prefix}__{name.upper()}" if prefix else name.upper()
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names |= env_var_names(annotation, key)
+        else:
+            names.add(f"NEWSFLOW_{key}")
+    return names

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import graphlib
+import json
+import re
 
 import pytest
 import yaml
 
 from newsflow_cli.registry import SERVICES
-from newsflow_shared.settings import Settings, load_settings, settings_to_env
+from newsflow_shared.observability import StageMetrics
+from newsflow_shared.runtime.batch import StageCounters
+from newsflow_shared.settings import Settings, env_var_names, load_settings
 from tests.conftest import REPO
 
 
@@ -26,7 +30,7 @@ def test_every_newsflow_service_runs_from_the_one_image_with_a_command(compose):
 
 
 def test_environment_names_are_settings_fields_and_build_valid_settings(compose, monkeypatch):
-    known = set(settings_to_env(load_settings(kafka={"bootstrap_servers": "k:1"}, redis={"url": "redis://r:1/0"})))
+    known = env_var_names()
     for name in SERVICES:
         env = compose["services"][name]["environment"]
         assert set(env) <= known, set(env) - known
@@ -47,3 +51,47 @@ def test_depends_on_graph_is_acyclic_and_waits_for_health(compose):
     for name in SERVICES:
         conditions = {dep: spec["condition"] for dep, spec in compose["services"][name]["depends_on"].items()}
         assert conditions == {"kafka-init": "service_completed_successfully", "redis": "service_healthy"}
+
+
+def test_services_are_healthchecked_on_their_observability_port(compose, monkeypatch):
+    for name in SERVICES:
+        service = compose["services"][name]
+        for key, value in service["environment"].items():
+            monkeypatch.setenv(key, str(value))
+        port = load_settings().observability.port
+        assert f"127.0.0.1:{port}/healthz" in " ".join(service["healthcheck"]["test"])
+        # Published ports (ingest, index) map to the port the settings serve on.
+        for mapping in service.get("ports", []):
+            assert mapping.rsplit(":", 1)[1] == str(port) and mapping.startswith("127.0.0.1:")
+    assert {n for n in SERVICES if compose["services"][n].get("ports")} == {"ingest", "index"}
+
+
+def test_postgres_and_the_monitoring_profile(compose):
+    services = compose["services"]
+    assert services["postgres"]["image"].startswith("postgres:") and "healthcheck" in services["postgres"]
+    assert services["prometheus"]["profiles"] == ["monitoring"] == services["grafana"]["profiles"]
+    for name in SERVICES:
+        assert services["prometheus"]["depends_on"][name] == {"condition": "service_healthy"}
+    assert set(compose["volumes"]) >= {"kafka-data", "redis-data", "postgres-data", "index-data"}
+
+
+def test_prometheus_scrapes_every_service_and_the_dashboard_uses_exported_metrics():
+    config = yaml.safe_load((REPO / "deploy/prometheus/prometheus.yml").read_text())
+    targets = {t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
+    assert targets == {f"{name}:8080" for name in SERVICES}
+    exported = _exported_metric_names()
+    dashboard = json.loads((REPO / "deploy/grafana/dashboards/newsflow.json").read_text())
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            used = set(re.findall(r"newsflow_\w+", target["expr"]))
+            assert used and used <= exported, used - exported
+
+
+def _exported_metric_names() -> set[str]:
+    """What a stage process actually serves on /metrics (sample names, _bucket/_total included)."""
+    counters = StageCounters()
+    counters.dropped["duplicate_exact"] += 1
+    counters.dead_lettered["invalid_json"] += 1
+    metrics = StageMetrics("clean", counters, lag=lambda: {("t", 0): 3})
+    metrics.observe_batch(4, 0.01)
+    return set(re.findall(r"^(newsflow_\w+)", metrics.exposition().decode(), re.M))
