@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PKGS   := -e shared -e services/ingest -e services/clean -e services/strip -e services/extract -e services/index -e services/cli
 STAMP  := $(VENV)/.installed
 
-.PHONY: install train eval run test test-unit test-integration test-e2e lint typecheck clean
+.PHONY: install train eval bench run test test-unit test-integration test-e2e lint typecheck clean
 
 install: $(STAMP)
 
@@ -27,6 +27,11 @@ train: install
 # Quality figures: dev-set HTML and flattened text, seeds bodies, titles, dates, PERSON recall.
 eval: install
 	$(BIN)/python -m newsflow_cli.evaluate
+
+# The pipeline against the serial script on 2,000 dev-set documents; prints docs/s, the ratio,
+# latency at half the peak rate, peak RSS and CPU per service, and start-up time (several minutes).
+bench: install
+	$(BIN)/python -m newsflow_cli.bench
 
 run: install
 	$(BIN)/newsflow run --once --input seeds/*.txt

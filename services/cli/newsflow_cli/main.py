@@ -43,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", help=f"index, logs and state (default {DEFAULT_DATA_DIR}/)")
     run.add_argument("--timeout", type=float, default=900.0, help="--once gives up after this many seconds")
     run.add_argument("--port", type=int, default=0, help="search server port without --once (default: free port)")
+    run.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        metavar="PER_S",
+        help="send at most this many inputs per second (paced load)",
+    )
 
     extract = commands.add_parser("extract", help="clean → strip → extract files in-process; one JSON line each")
     extract.add_argument("paths", nargs="+", metavar="PATH")
@@ -136,8 +143,10 @@ def _submit(paths: Sequence[str]) -> int:
     except SettingsError as exc:
         print(f"newsflow submit: {exc}", file=sys.stderr)
         return 2
-    for request_id in asyncio.run(_send_requests(settings.kafka.bootstrap_servers, paths)):
-        print(request_id)
+    requests = _requests(paths)
+    asyncio.run(_send_requests(settings.kafka.bootstrap_servers, requests))
+    for request in requests:
+        print(request.request_id)
     return 0
 
 
@@ -149,21 +158,28 @@ def _print_progress(line: str) -> None:
     sys.stderr.flush()
 
 
-async def _send_requests(bootstrap: str, paths: Sequence[str]) -> list[str]:
+def _requests(paths: Sequence[str]) -> list[Any]:
+    from newsflow_shared.models import IngestRequest
+
+    return [IngestRequest(request_id=f"req-{uuid.uuid4().hex[:12]}", source=p) for p in paths]
+
+
+async def _send_requests(bootstrap: str, requests: Sequence[Any], rate: float | None = None) -> None:
+    """Publish the ingest requests; with ``rate``, paced at that many per second."""
     from aiokafka import AIOKafkaProducer
 
     from newsflow_shared import topics
-    from newsflow_shared.models import IngestRequest
 
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
-        requests = [IngestRequest(request_id=f"req-{uuid.uuid4().hex[:12]}", source=p) for p in paths]
-        for request in requests:
+        started = time.monotonic()
+        for n, request in enumerate(requests):
+            if rate:
+                await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
             await producer.send_and_wait(topics.INGEST_REQUESTS, request.to_wire(), key=request.partition_key())
     finally:
         await producer.stop()
-    return [r.request_id for r in requests]
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -180,6 +196,7 @@ async def _run(args: argparse.Namespace) -> int:
     stack = EmbeddedStack(_data_dir(args.data_dir))
     stop_following = asyncio.Event()
     follower: asyncio.Task[None] | None = None
+    sender: asyncio.Task[None] | None = None
     server = None
     summary: dict[str, Any] = {}
     exit_code = 0
@@ -188,8 +205,10 @@ async def _run(args: argparse.Namespace) -> int:
         await ensure_topics(settings.kafka)
         stack.start_services()
         ready_s = time.monotonic() - started
-        tracker = ProgressTracker(await _send_requests(settings.kafka.bootstrap_servers, args.input))
+        requests = _requests(args.input)
+        tracker = ProgressTracker([r.request_id for r in requests])
         follower = asyncio.create_task(follow_events(settings.kafka, tracker.observe, stop_following))
+        sender = asyncio.create_task(_send_requests(settings.kafka.bootstrap_servers, requests, args.rate))
         if not args.once:
             from newsflow_cli.search_server import start_search_server
 
@@ -198,8 +217,9 @@ async def _run(args: argparse.Namespace) -> int:
         last_line, last_print = "", 0.0
         while not shutdown.is_set():
             stack.restart_exited()
-            if follower.done():
-                follower.result()  # re-raises what stopped it
+            for task in (follower, sender):
+                if task.done():
+                    task.result()  # re-raises what stopped it
             line = tracker.stage_line()
             if line != last_line and time.monotonic() - last_print > 1.0:
                 _print_progress(line)
@@ -218,8 +238,11 @@ async def _run(args: argparse.Namespace) -> int:
         if server is not None:
             await server.cleanup()
         stop_following.set()
-        if follower is not None:
-            await asyncio.gather(follower, return_exceptions=True)
+        if sender is not None and not sender.done():
+            sender.cancel()
+        for task in (follower, sender):
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
         await asyncio.to_thread(stack.stop)
     if sys.stderr.isatty():
         sys.stderr.write("\n")

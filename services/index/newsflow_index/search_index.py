@@ -89,12 +89,19 @@ class SearchIndex:
             self._writer.wait_merging_threads()
             self._writer = None
 
-    def doc_ids(self) -> list[str]:
-        """Every indexed ``doc_id`` (with repeats, if the index ever held doubles)."""
+    def _all_stored(self) -> list[Any]:
         self.index.reload()
         searcher = self.index.searcher()
         result = searcher.search(tantivy.Query.all_query(), limit=max(searcher.num_docs, 1))
-        return [searcher.doc(address)["doc_id"][0] for _, address in result.hits]
+        return [searcher.doc(address) for _, address in result.hits]
+
+    def doc_ids(self) -> list[str]:
+        """Every indexed ``doc_id`` (with repeats, if the index ever held doubles)."""
+        return [stored["doc_id"][0] for stored in self._all_stored()]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every indexed record as stored (the extracted document with its stage timestamps)."""
+        return [json.loads(stored["record"][0]) for stored in self._all_stored()]
 
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         """Free-text search over title, body and entities (tantivy query syntax: phrases, AND/OR/-)."""

@@ -1,0 +1,224 @@
+"""``make bench``: the streaming pipeline against the serial script it replaces, in one run.
+
+Corpus: the benchmark dev set's HTML pages replicated to ``--documents`` unique documents (each
+copy gets its own id, URL and a visible edition marker, so exact dedup keeps them all), written
+as one JSON file per document.
+
+- **baseline**: one process doing the same per-document work back to back with the services'
+  own stage classes — ingest, clean (Redis dedup), strip (Redis template learning), extract (NER
+  on the one document), index (tantivy upsert and commit, Redis cache) — one document at a time.
+- **pipeline**: ``newsflow run --once`` on the embedded stack (five processes, broker, Redis).
+- **latency**: ``newsflow run --once --rate R`` at half the pipeline's measured rate; the
+  ingest→indexed time of each document comes from the stage timestamps in its indexed record.
+
+The last line is exactly ``pipeline/baseline throughput ratio: X.XX``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsflow_cli.stack import free_port, redis_process, start_and_wait
+from newsflow_strip.corpus import dev_set_dir, load_dev_pages
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def build_corpus(out_dir: Path, documents: int) -> list[Path]:
+    """``documents`` JSON files, each a dev-set page under a new id and URL with a marker line."""
+    root = dev_set_dir()
+    assert root is not None
+    pages = load_dev_pages(root)
+    paths = []
+    for n in range(documents):
+        page = pages[n % len(pages)]
+        edition = n // len(pages)
+        html = page.html.replace("<body", f"<body data-edition='{edition}'", 1)
+        # A visible, unique line: without it the copies would be exact duplicates of each other.
+        html = html.replace("</body>", f"<p>Bench edition {edition} of page {page.page_id[:12]}.</p></body>", 1)
+        record = {"id": f"bench-{n:05d}", "url": f"https://bench{edition}.example/{page.page_id[:16]}", "html": html}
+        path = out_dir / f"bench-{n:05d}.json"
+        path.write_text(json.dumps(record))
+        paths.append(path)
+    return paths
+
+
+async def _baseline(paths: list[Path], redis_url: str, index_dir: Path) -> float:
+    """Docs/s of the serial script: every stage's work for one document, then the next."""
+    from redis.asyncio import Redis
+
+    from newsflow_clean.stage import CleanStage
+    from newsflow_extract.stage import ExtractStage
+    from newsflow_index.cache import DocumentCache
+    from newsflow_index.search_index import SearchIndex
+    from newsflow_index.stage import IndexStage
+    from newsflow_ingest.stage import IngestStage
+    from newsflow_shared.dedup import RedisDedupStore
+    from newsflow_shared.models import IngestRequest
+    from newsflow_shared.settings import ExtractSettings, IngestSettings
+    from newsflow_shared.stage import Dropped
+    from newsflow_strip.stage import StripStage
+    from newsflow_strip.templates import RedisTemplateStore, TemplatePolicy
+
+    redis = Redis.from_url(redis_url)
+    ingest = IngestStage(IngestSettings())
+    clean = CleanStage(RedisDedupStore(redis, 3600))
+    strip = StripStage(RedisTemplateStore(redis, TemplatePolicy(3, 0.5), 3600))
+    extract = ExtractStage(ExtractSettings())
+    index = IndexStage(SearchIndex(index_dir), DocumentCache(redis, 3600))
+    await extract.start()  # model loading is not part of the timed work (nor is it for the pipeline's rate)
+    started = time.perf_counter()
+    for path in paths:
+        [raw] = ingest.process(IngestRequest(request_id=path.stem, source=str(path)))  # type: ignore[misc]
+        docs: list[Any] = [raw]
+        for stage in (clean, strip, extract, index):
+            docs = [d for d in await stage.process_batch(docs) if not isinstance(d, Dropped | BaseException)]
+            if not docs:
+                break
+    elapsed = time.perf_counter() - started
+    await index.stop()
+    await redis.aclose()
+    return len(paths) / elapsed
+
+
+@dataclass
+class ServiceUsage:
+    """Peak RSS and CPU seconds of one service process, as last read from /proc."""
+
+    peak_rss_mb: float = 0.0
+    cpu_s: float = 0.0
+
+
+@dataclass
+class PipelineRun:
+    summary: dict[str, Any]
+    wall_s: float
+    usage: dict[str, ServiceUsage] = field(default_factory=dict)
+
+
+def _read_usage(pid: int) -> ServiceUsage | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    peak_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    return ServiceUsage(peak_kb / 1024, (int(stat[11]) + int(stat[12])) / _CLOCK_TICKS)
+
+
+def _watch_services(logs: Path, usage: dict[str, ServiceUsage], stop: threading.Event) -> None:
+    """Poll each service's /proc entry (pids from the stack's pid files) until ``stop``."""
+    while not stop.wait(0.25):
+        for pid_file in logs.glob("*.pid"):
+            name = pid_file.stem
+            try:
+                seen = _read_usage(int(pid_file.read_text()))
+            except ValueError:
+                continue
+            if seen is not None:
+                usage[name] = seen
+
+
+def run_pipeline(paths: list[Path], data_dir: Path, rate: float | None = None) -> PipelineRun:
+    argv = [sys.executable, "-m", "newsflow_cli", "run", "--once", "--json", "--data-dir", str(data_dir)]
+    if rate:
+        argv += ["--rate", f"{rate:.2f}"]
+    usage: dict[str, ServiceUsage] = {}
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch_services, args=(data_dir / "logs", usage, stop), daemon=True)
+    started = time.perf_counter()
+    watcher.start()
+    proc = subprocess.run(
+        [*argv, "--input", *map(str, paths)], capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+    )
+    stop.set()
+    watcher.join()
+    if proc.returncode != 0:
+        sys.exit(f"newsflow run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    return PipelineRun(summary, time.perf_counter() - started, {k: v for k, v in usage.items() if k in _SERVICES})
+
+
+_SERVICES = ("ingest", "clean", "strip", "extract", "index")
+
+
+def latencies(index_dir: Path) -> list[float]:
+    """ingest→indexed seconds per document, from the stage timestamps of the indexed records."""
+    from datetime import datetime
+
+    from newsflow_index.search_index import SearchIndex
+
+    out = []
+    for record in SearchIndex(index_dir).records():
+        stamps = record["timestamps"]
+        out.append((datetime.fromisoformat(stamps["index"]) - datetime.fromisoformat(stamps["ingest"])).total_seconds())
+    return out
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=2000)
+    args = parser.parse_args(argv)
+    if dev_set_dir() is None:
+        print("bench skipped: the dev set (../shared/eval/article-benchmark-dev or NEWSFLOW_DEV_SET) is absent")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp:
+        work = Path(tmp)
+        (work / "corpus").mkdir()
+        paths = build_corpus(work / "corpus", args.documents)
+        print(f"corpus: {len(paths)} unique documents from the dev set's HTML pages")
+
+        redis_port = free_port()
+        redis = redis_process(redis_port, work / "redis", work / "logs")
+        asyncio.run(start_and_wait(redis, redis_port))
+        try:
+            baseline = asyncio.run(_baseline(paths, f"redis://127.0.0.1:{redis_port}/0", work / "baseline-index"))
+        finally:
+            redis.stop()
+        print(f"baseline (one process, document by document): {baseline:.1f} docs/s")
+
+        peak = run_pipeline(paths, work / "peak")
+        busy_s = peak.summary["elapsed_s"] - peak.summary["ready_s"]
+        pipeline = peak.summary["indexed"] / busy_s
+        print(
+            f"pipeline (newsflow run --once, 5 services): {pipeline:.1f} docs/s "
+            f"({peak.summary['indexed']} indexed, {peak.summary.get('dropped', 0)} dropped, "
+            f"{peak.summary.get('duplicates', 0)} duplicates, {peak.summary.get('dead_lettered', 0)} dead-lettered)"
+        )
+        print(f"embedded stack ready to accept documents after {peak.summary['ready_s']:.2f} s")
+        for name in _SERVICES:
+            use = peak.usage.get(name)
+            if use is not None:
+                per_doc_ms = 1000 * use.cpu_s / max(peak.summary["indexed"], 1)
+                print(f"  {name:<8} peak RSS {use.peak_rss_mb:6.0f} MB   CPU {per_doc_ms:6.1f} ms/doc")
+
+        half = pipeline / 2
+        paced = run_pipeline(paths[: max(200, int(half * 60))], work / "paced", rate=half)
+        lat = latencies(work / "paced" / "index")
+        assert len(lat) == paced.summary["indexed"], "every indexed record carries its timestamps"
+        print(
+            f"ingest→indexed latency at {half:.1f} docs/s (half the peak), {len(lat)} documents: "
+            f"p50 {_percentile(lat, 50) * 1000:.0f} ms, p99 {_percentile(lat, 99) * 1000:.0f} ms"
+        )
+        print(f"pipeline/baseline throughput ratio: {pipeline / baseline:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
