@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,10 @@ def _schema() -> tantivy.Schema:
     return builder.build()
 
 
+# tantivy stores dates as nanoseconds since the epoch in an i64.
+_INDEXABLE_DATES = (datetime(1677, 9, 22, tzinfo=UTC), datetime(2262, 4, 11, tzinfo=UTC))
+
+
 def index_fields(doc: ExtractedDocument) -> dict[str, Any]:
     """The tantivy fields for one document (pure; the whole record is kept in ``record``)."""
     fields: dict[str, Any] = {
@@ -46,8 +51,8 @@ def index_fields(doc: ExtractedDocument) -> dict[str, Any]:
         "source": doc.source,
         "record": doc.model_dump_json(),
     }
-    if doc.published is not None:
-        fields["published"] = doc.published
+    if doc.published is not None and _INDEXABLE_DATES[0] <= doc.published <= _INDEXABLE_DATES[1]:
+        fields["published"] = doc.published  # outside tantivy's nanosecond range it stays in `record` only
     return fields
 
 

@@ -37,12 +37,15 @@ _BYLINE_PREFIX = re.compile(r"^by\s+", re.I)
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """An ISO 8601 timestamp; one without a zone is taken as UTC."""
+    """An ISO 8601 timestamp; one without a zone is taken as UTC. Placeholder dates that CMSs
+    emit for "unset" (0001-01-01, 1970-01-01) are not publication times."""
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
+        return None
+    if parsed.year < 1990:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -173,6 +173,20 @@ class StageRunner:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.settings.transient_retry_max_s)
                 continue
+            except Exception as exc:  # noqa: BLE001 - one bad document must not stall its partition
+                # A batch-level failure (an index write refusing one document, say) would
+                # otherwise crash the worker and be redelivered forever. Retry the documents one
+                # by one: the one that fails alone becomes a dead letter, the rest go on.
+                if len(docs) == 1:
+                    return [exc]
+                log.warning(
+                    "stage %s: batch of %d failed (%s: %s); retrying its documents one by one",
+                    self.stage.name,
+                    len(docs),
+                    type(exc).__name__,
+                    exc,
+                )
+                return [result for doc in docs for result in await self._process_until_available([doc])]
             if len(results) != len(docs):
                 raise RuntimeError(f"stage {self.stage.name} returned {len(results)} results for {len(docs)} inputs")
             return results

@@ -159,3 +159,8 @@ async def test_a_redelivered_document_is_not_counted_twice():
     obs = observation("example.com", "d1", ["Subscribe now"])
     assert await store.observe_many([obs, obs, obs]) == [frozenset()] * 3
     assert line_key("3 Comments") == line_key("  5 comments ")
+
+
+def test_placeholder_dates_in_markup_are_not_publication_times():
+    html = '<html><head><meta property="article:published_time" content="0001-01-01T00:00:00Z"></head><body><p>x</p></body></html>'
+    assert strip_html(html).page.published is None

@@ -140,3 +140,19 @@ async def test_a_stage_returning_the_wrong_number_of_results_is_a_bug_not_a_sile
     run, _ = runner(stage=Short())
     with pytest.raises(RuntimeError, match="returned 0 results for 1 inputs"):
         await run.handle_batch([record(request("ok"))])
+
+
+async def test_a_batch_that_fails_as_a_whole_is_retried_one_by_one_and_only_the_culprit_is_dead_lettered():
+    class Sink(EchoStage):
+        """Like an index write: one unacceptable document fails the whole batch."""
+
+        async def process_batch(self, docs):
+            if any(d.source == "poison" for d in docs):
+                raise ValueError("date out of range")
+            return list(docs)
+
+    run, out = runner(stage=Sink())
+    await run.handle_batch([record(request(s, f"r-{s}")) for s in ("a", "poison", "b")])
+    assert len(out.on("out")) == 2
+    assert letters(out)["processing_error"].doc_id == "r-poison"
+    assert "ValueError" in letters(out)["processing_error"].error
