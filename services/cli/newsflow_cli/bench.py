@@ -201,7 +201,10 @@ def main(argv: list[str] | None = None) -> int:
             f"({peak.summary['indexed']} indexed, {peak.summary.get('dropped', 0)} dropped, "
             f"{peak.summary.get('duplicates', 0)} duplicates, {peak.summary.get('dead_lettered', 0)} dead-lettered)"
         )
-        print(f"embedded stack ready to accept documents after {peak.summary['ready_s']:.2f} s")
+        print(
+            f"embedded stack accepting documents {peak.summary['ready_s']:.2f} s after `newsflow run` started; "
+            f"every stage ready (models loaded) after {peak.summary.get('services_ready_s', float('nan')):.2f} s"
+        )
         for name in _SERVICES:
             use = peak.usage.get(name)
             if use is not None:

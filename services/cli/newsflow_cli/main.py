@@ -197,6 +197,7 @@ async def _run(args: argparse.Namespace) -> int:
     stop_following = asyncio.Event()
     follower: asyncio.Task[None] | None = None
     sender: asyncio.Task[None] | None = None
+    services_ready: asyncio.Task[float] | None = None
     server = None
     summary: dict[str, Any] = {}
     exit_code = 0
@@ -205,6 +206,7 @@ async def _run(args: argparse.Namespace) -> int:
         await ensure_topics(settings.kafka)
         stack.start_services()
         ready_s = time.monotonic() - started
+        services_ready = asyncio.create_task(stack.wait_ready())
         requests = _requests(args.input)
         tracker = ProgressTracker([r.request_id for r in requests])
         follower = asyncio.create_task(follow_events(settings.kafka, tracker.observe, stop_following))
@@ -232,6 +234,9 @@ async def _run(args: argparse.Namespace) -> int:
                 break
             await asyncio.sleep(0.1)
         summary = {**tracker.summary(), "elapsed_s": round(time.monotonic() - started, 2), "ready_s": round(ready_s, 2)}
+        if services_ready.done() and services_ready.exception() is None:
+            # From `newsflow run` starting to every stage having loaded its models.
+            summary["services_ready_s"] = round(ready_s + services_ready.result(), 2)
         if exit_code:
             summary["timed_out"] = True
     finally:
@@ -240,8 +245,10 @@ async def _run(args: argparse.Namespace) -> int:
         stop_following.set()
         if sender is not None and not sender.done():
             sender.cancel()
-        for task in (follower, sender):
+        for task in (follower, sender, services_ready):
             if task is not None:
+                if not task.done():
+                    task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         await asyncio.to_thread(stack.stop)
     if sys.stderr.isatty():

@@ -214,6 +214,24 @@ class EmbeddedStack:
             endpoints[name] = f"http://127.0.0.1:{port}"
         self.endpoints_file.write_text(json.dumps(endpoints, indent=2) + "\n")
 
+    async def wait_ready(self, timeout_s: float = 120.0) -> float:
+        """Seconds until every service's /readyz answers 200 (its stage started: models loaded)."""
+        import httpx
+
+        endpoints = json.loads(self.endpoints_file.read_text())
+        started = time.monotonic()
+        pending = set(endpoints)
+        async with httpx.AsyncClient(timeout=1.0) as client:
+            while pending and time.monotonic() - started < timeout_s:
+                for name in sorted(pending):
+                    with contextlib.suppress(httpx.HTTPError):
+                        if (await client.get(f"{endpoints[name]}/readyz")).status_code == 200:
+                            pending.discard(name)
+                await asyncio.sleep(0.1)
+        if pending:
+            raise TimeoutError(f"services not ready after {timeout_s:.0f}s: {', '.join(sorted(pending))}")
+        return time.monotonic() - started
+
     def restart_exited(self, max_restarts: int = 10) -> list[str]:
         """Restart services that died (a crash, or a SIGKILL in a test); returns their names."""
         restarted = []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from newsflow_ingest.files import list_files, read_documents
 from newsflow_shared import topics
-from newsflow_shared.models import IngestRequest, RawDocument
+from newsflow_shared.models import IngestRequest, RawDocument, utc_now
 from newsflow_shared.settings import IngestSettings
 from newsflow_shared.stage import Dropped, Rejected, Stage
 
@@ -36,4 +36,9 @@ class IngestStage(Stage[IngestRequest, RawDocument]):
             raise Rejected("source_unreadable", str(exc)) from exc
         if not outputs:
             return Dropped("no_documents", f"{doc.source} holds no supported files")
-        return outputs
+        # The pipeline's clock starts here: every later stage adds its own stamp (latency figures).
+        now = utc_now()
+        return [
+            out.model_copy(update={"timestamps": {self.name: now}}) if isinstance(out, RawDocument) else out
+            for out in outputs
+        ]

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsflow_extract.entities import Mention, canonicalize
+from newsflow_extract.entities import Mention, canonicalize, chunks
 from newsflow_extract.metadata import clean_title, find_authors, find_dates, find_outlet, title_from_header
 from newsflow_extract.quotes import find_quotes
 from newsflow_extract.stage import ExtractStage
@@ -106,3 +106,13 @@ def test_authors_come_from_a_person_shaped_byline():
     assert find_authors(["By Eric Song, IGN Staff"]) == ["Eric Song"]
     for not_a_byline in ("By RFE/RL", "By Staff Reports -", "By 2018, when I started digging", "By admin - 2018"):
         assert find_authors([not_a_byline]) == []
+
+
+def test_long_bodies_are_cut_into_chunks_that_map_back_to_the_body():
+    body = "\n\n".join(f"Paragraph {i} says something. " * 20 for i in range(10)) + " " + "word " * 2000
+    pieces = chunks(body, limit=1000)
+    assert all(len(text) <= 1000 for _, text in pieces)
+    assert all(body[offset : offset + len(text)] == text for offset, text in pieces)
+    assert "".join(text for _, text in pieces).replace(" ", "").replace("\n", "") == body.replace(" ", "").replace(
+        "\n", ""
+    )
