@@ -33,6 +33,11 @@ class KafkaSettings(_Section):
     producer_max_batch_bytes: int = Field(1 << 20, ge=16 << 10)
     producer_linger_ms: int = Field(5, ge=0)
     max_request_bytes: int = Field(16 << 20, ge=1 << 20)
+    consumer_fetch_bytes: int = Field(
+        4 << 20,
+        ge=64 << 10,
+        description="Most bytes prefetched per partition; a larger record still comes whole. Bounds memory.",
+    )
     commit_interval_s: float = Field(1.0, gt=0)
 
 

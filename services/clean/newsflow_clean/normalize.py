@@ -9,6 +9,7 @@ import unicodedata
 
 import charset_normalizer
 import ftfy
+import ftfy.badness
 
 from newsflow_shared.models import DocumentFormat
 from newsflow_shared.stage import Rejected
@@ -54,10 +55,37 @@ def decode(content: bytes, declared_charset: str | None) -> str:
     return content.decode("utf-8", errors="replace")
 
 
-# What ftfy could change in a line: the lead character of UTF-8 mis-decoded as Latin-1/cp1252
-# (Â..ô: every multi-byte sequence starts with one), Cyrillic (UTF-8 read as cp1251), fullwidth
-# forms and Latin ligatures. Lines without any (ASCII, curly quotes, no-break spaces) are skipped.
-_FTFY_CANDIDATE = re.compile("[\u00c2-\u00f4\u0400-\u04ff\uff01-\uff5e\ufb00-\ufb06]")
+# Lines ftfy would change: those with fullwidth forms, Latin ligatures or C1 controls (always
+# fixed), and those holding a possible mojibake lead character — Â..ô (UTF-8 mis-decoded as
+# Latin-1/cp1252) or Cyrillic (as cp1251) — that ftfy's own badness test flags. The test is a
+# regex, far cheaper than ``fix_text`` on a long line of accented text that needs nothing.
+_ALWAYS_FIX = re.compile("[\u0080-\u009f\uff01-\uff5e\ufb00-\ufb06]")
+_MOJIBAKE_LEAD = re.compile("[\u00c2-\u00f4\u0400-\u04ff]")
+
+
+def _ftfy_would_fix(line: str) -> bool:
+    return bool(_ALWAYS_FIX.search(line)) or bool(_MOJIBAKE_LEAD.search(line) and ftfy.badness.is_bad(line))
+
+
+_SEGMENT_CHARS = 4096
+_SAFE_CUT = re.compile(r"[\s>;]")
+
+
+def _segments(text: str) -> list[str]:
+    """Lines, with very long ones (minified markup, inline styles) cut after whitespace, '>' or
+    ';' into pieces of about 4 KiB, so one stray character costs ftfy a piece, not 350 KB.
+    A mojibake sequence never contains those ASCII characters, so no cut splits one."""
+    pieces = []
+    for line in text.splitlines(keepends=True):
+        rest = line
+        while len(rest) > _SEGMENT_CHARS:
+            match = _SAFE_CUT.search(rest, _SEGMENT_CHARS)
+            if match is None:
+                break
+            pieces.append(rest[: match.end()])
+            rest = rest[match.end() :]
+        pieces.append(rest)
+    return pieces
 
 
 def repair(text: str) -> str:
@@ -70,9 +98,9 @@ def repair(text: str) -> str:
     # lines. Only lines that could hold something it fixes go through it (docs/performance.md).
     text = "".join(
         ftfy.fix_text(line, uncurl_quotes=False, unescape_html=False, normalization="NFC")
-        if _FTFY_CANDIDATE.search(line)
+        if _ftfy_would_fix(line)
         else line
-        for line in text.splitlines(keepends=True)
+        for line in _segments(text)
     )
     return unicodedata.normalize("NFC", text)
 

@@ -114,9 +114,11 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
         producer_max_batch_size=kafka.producer_max_batch_bytes,
         producer_linger=kafka.producer_linger_ms / 1000,
         producer_max_request_size=kafka.max_request_bytes,
-        consumer_max_fetch_size=kafka.max_request_bytes,
+        consumer_max_fetch_size=kafka.consumer_fetch_bytes,
         producer_acks=-1,
-        stream_buffer_maxsize=max(4 * settings.runtime.batch_size, 256),
+        # Events waiting for the agent are whole documents (raw HTML up to megabytes each): keep
+        # one batch in hand, not several (clean's peak RSS was 390 MB with 256).
+        stream_buffer_maxsize=settings.runtime.batch_size,
         topic_partitions=kafka.partitions,
         worker_redirect_stdouts=False,
     )

@@ -55,3 +55,11 @@ async def test_exact_duplicates_are_dropped_but_redeliveries_are_not():
     results = await stage.process_batch([original, original, copy])
     assert [type(r) for r in results] == [CleanDocument, CleanDocument, Dropped]
     assert results[2].reason == "duplicate_exact"
+
+
+def test_mojibake_inside_a_very_long_line_is_fixed_and_nothing_else_moves():
+    broken = "Café résumé".encode().decode("latin-1")
+    line = "<style>" + "a{color:red};" * 2000 + f"</style><p>{broken}</p>" + "<i>x</i>" * 2000
+    repaired = repair(line + "\nplain ascii line\n")
+    assert "Café résumé" in repaired and broken not in repaired
+    assert repaired.endswith("plain ascii line\n") and repaired.count("a{color:red};") == 2000
