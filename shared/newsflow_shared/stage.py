@@ -69,6 +69,9 @@ class Stage(ABC, Generic[InT, OutT]):
     """``None`` for a sink (index): its effect is the output."""
     success_outcome: ClassVar[str] = "forwarded"
     """Lineage outcome recorded when ``process`` succeeds (a sink records ``indexed``)."""
+    max_batch_size: ClassVar[int | None] = None
+    """A cap on ``RuntimeSettings.batch_size`` for stages whose inputs are whole web pages: a
+    batch's memory is its documents' size times the copies each step makes."""
 
     async def start(self) -> None:
         """Open resources (connections, models). Called once before the first batch."""

@@ -20,6 +20,7 @@ class CleanStage(Stage[RawDocument, CleanDocument]):
     input_model = RawDocument
     input_topic = topics.RAW
     output_topic = topics.CLEAN
+    max_batch_size = 16  # whole web pages: at 64 a batch peaked at 360 MB (docs/performance.md)
 
     def __init__(self, dedup: DedupStore | None) -> None:
         self.dedup = dedup

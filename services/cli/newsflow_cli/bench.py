@@ -49,9 +49,9 @@ def build_corpus(out_dir: Path, documents: int) -> list[Path]:
         edition = n // len(pages)
         # A visible, unique line: without it the copies would be exact duplicates of each other.
         marker = f"<p>Bench edition {edition} of page {page.page_id[:12]}.</p>"
-        html, found = _BODY_END.subn(marker + "</body>", page.html, count=1)
-        if not found:
-            html += marker
+        ends = list(_BODY_END.finditer(page.html))  # the last one: scripts can hold "</body>" strings
+        at = ends[-1].start() if ends else len(page.html)
+        html = page.html[:at] + marker + page.html[at:]
         record = {"id": f"bench-{n:05d}", "url": f"https://bench{edition}.example/{page.page_id[:16]}", "html": html}
         path = out_dir / f"bench-{n:05d}.json"
         path.write_text(json.dumps(record))

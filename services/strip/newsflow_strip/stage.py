@@ -42,6 +42,7 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
     input_model = CleanDocument
     input_topic = topics.CLEAN
     output_topic = topics.STRIPPED
+    max_batch_size = 16  # whole web pages: at 64 a batch peaked at 360 MB (docs/performance.md)
 
     def __init__(self, templates: TemplateStore | None = None) -> None:
         self.templates = templates

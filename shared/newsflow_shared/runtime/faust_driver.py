@@ -99,6 +99,7 @@ class _ConsumerProgress:
 def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, StageRunner]:
     """Build the Faust app that runs ``stage``; nothing is connected until the worker starts."""
     kafka = settings.kafka
+    batch_size = min(settings.runtime.batch_size, stage.max_batch_size or settings.runtime.batch_size)
     app = NewsflowApp(
         f"newsflow-{stage.name}",
         broker=[f"kafka://{server}" for server in kafka.bootstrap_servers.split(",")],
@@ -118,7 +119,7 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
         producer_acks=-1,
         # Events waiting for the agent are whole documents (raw HTML up to megabytes each): keep
         # one batch in hand, not several (clean's peak RSS was 390 MB with 256).
-        stream_buffer_maxsize=settings.runtime.batch_size,
+        stream_buffer_maxsize=batch_size,
         topic_partitions=kafka.partitions,
         worker_redirect_stdouts=False,
     )
@@ -135,7 +136,7 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
         else None
     )
     source = app.topic(stage.input_topic, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
-    batch_size, window = settings.runtime.batch_size, settings.runtime.batch_window_s
+    window = settings.runtime.batch_window_s
 
     @app.agent(source, name=f"newsflow.{stage.name}")
     async def drive(stream: Any) -> None:  # faust.StreamT lacks take_events in its stubs
