@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsflow_cli.registry import SERVICES
 from newsflow_cli.stack import free_port, redis_process, start_and_wait
 from newsflow_strip.corpus import dev_set_dir, load_dev_pages
 
@@ -166,10 +167,7 @@ def run_pipeline(paths: list[Path], data_dir: Path, rate: float | None = None) -
     if proc.returncode != 0:
         sys.exit(f"newsflow run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
-    return PipelineRun(summary, time.perf_counter() - started, {k: v for k, v in usage.items() if k in _SERVICES})
-
-
-_SERVICES = ("ingest", "clean", "strip", "extract", "index")
+    return PipelineRun(summary, time.perf_counter() - started, {k: v for k, v in usage.items() if k in SERVICES})
 
 
 HOPS = (("ingest", "clean"), ("clean", "strip"), ("strip", "extract"), ("extract", "index"))
@@ -228,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             f"embedded stack accepting documents {peak.summary['ready_s']:.2f} s after `newsflow run` started; "
             f"every stage ready (models loaded) after {peak.summary.get('services_ready_s', float('nan')):.2f} s"
         )
-        for name in _SERVICES:
+        for name in SERVICES:
             use = peak.usage.get(name)
             if use is not None:
                 per_doc_ms = 1000 * use.cpu_s / max(peak.summary["indexed"], 1)

@@ -69,7 +69,8 @@ _YEARLESS_PATTERNS = [
 _UPDATED = re.compile(r"\b(?:updated?|last\s+modified)\b", re.I)
 _TITLE_PREFIX = re.compile(r"^(?:update[d]?|breaking(?:\s+news)?|live|watch|exclusive)\s*[:\-–—]\s*", re.I)
 _SENTENCE_END = re.compile(r"[.!?:]$")
-_BYLINE = re.compile(r"^(?:by|von|par|por)\s+\S", re.I)
+_BYLINE_START = r"^(?:by|von|par|por|di|oleh)\s+"  # "By …" in the languages whose bylines we read
+_BYLINE = re.compile(_BYLINE_START + r"\S", re.I)
 
 _OUTLET_CUES = [
     re.compile(r"\bBy\s+(?P<outlet>[A-Z][A-Z0-9]*(?:/[A-Z0-9]+)+|[A-Z]{2,}(?:\s[A-Z]{2,})?)\s*$"),
@@ -152,7 +153,7 @@ def _resolve_year(match: re.Match[str], fetched_at: datetime) -> datetime | None
     return when
 
 
-_BYLINE_NAMES = re.compile(r"^(?:by|von|par|por|di|oleh)\s+(?P<names>[^\n]+?)\s*(?:[-–—|,]\s*(?=\d)|[-–—|]\s|$)", re.I)
+_BYLINE_NAMES = re.compile(_BYLINE_START + r"(?P<names>[^\n]+?)\s*(?:[-–—|,]\s*(?=\d)|[-–—|]\s|$)", re.I)
 _NAME = re.compile(r"^[A-ZÀ-Ý][\w'’.-]*(?:\s+(?:[A-ZÀ-Ý][\w'’.-]*|de|da|van|von|der|la|le|bin|al-?\w*)){1,3}$")
 _NOT_A_PERSON = re.compile(r"\b(?:staff|reports?|admin|editor|desk|team|news|agency|wires?)\b|/", re.I)
 

@@ -1,6 +1,7 @@
 """Boilerplate removal for HTML with trafilatura (precision settings), plus the page's metadata.
 
-The page is parsed once, with trafilatura's lxml loader. Metadata comes from the markup that publishers fill in for
+The page is parsed with trafilatura's lxml loader (a second time only when the fast pass finds
+little, see ``FULL_PASS_BELOW_CHARS``). Metadata comes from the markup that publishers fill in for
 search engines and social cards (Open Graph, ``article:*``, JSON-LD, ``<time>``), read with a few
 XPath lookups; trafilatura's own metadata pass (htmldate's date search) cost about a third of the
 stage's time and is skipped. The parsed tree is then handed to trafilatura for the body.
