@@ -84,6 +84,12 @@ class DocumentRecord(WireModel):
     timestamps: dict[str, datetime] = Field(
         default_factory=dict, description="Stage name → when that stage emitted this document."
     )
+    duplicate_of: str | None = Field(
+        default=None, description="The canonical document's doc_id when this one is a duplicate of it."
+    )
+    duplicate_reason: str | None = Field(
+        default=None, description="How it was found: duplicate_url, duplicate_exact or duplicate_near."
+    )
 
     @property
     def record_id(self) -> str:
@@ -194,6 +200,9 @@ class ExtractedDocument(DocumentRecord):
     quotes: list[Quote] = Field(default_factory=list)
     fingerprint: str
     fetched_at: datetime
+    story_id: str | None = Field(
+        default=None, description="Reports of the same event from any outlet share one story_id."
+    )
 
 
 class DeadLetter(WireModel):

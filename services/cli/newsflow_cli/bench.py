@@ -5,7 +5,7 @@ copy gets its own id, URL and a visible edition marker, so exact dedup keeps the
 as one JSON file per document.
 
 - **baseline**: one process doing the same per-document work back to back with the services'
-  own stage classes — ingest, clean (Redis dedup), strip (Redis template learning), extract (NER
+  own stage classes — ingest, clean, strip (Redis template learning and dedup), extract (NER
   on the one document), index (tantivy upsert and commit, Redis cache) — one document at a time.
 - **pipeline**: ``newsflow run --once`` on the embedded stack (five processes, broker, Redis).
 - **latency**: ``newsflow run --once --rate R`` at half the pipeline's measured rate; the
@@ -70,17 +70,17 @@ async def _baseline(paths: list[Path], redis_url: str, index_dir: Path) -> float
     from newsflow_index.search_index import SearchIndex
     from newsflow_index.stage import IndexStage
     from newsflow_ingest.stage import IngestStage
-    from newsflow_shared.dedup import RedisDedupStore
     from newsflow_shared.models import IngestRequest
     from newsflow_shared.settings import ExtractSettings, IngestSettings
     from newsflow_shared.stage import Dropped
+    from newsflow_strip.dedup import Deduplicator
     from newsflow_strip.stage import StripStage
     from newsflow_strip.templates import RedisTemplateStore, TemplatePolicy
 
     redis = Redis.from_url(redis_url)
     ingest = IngestStage(IngestSettings())
-    clean = CleanStage(RedisDedupStore(redis, 3600))
-    strip = StripStage(RedisTemplateStore(redis, TemplatePolicy(3, 0.5), 3600))
+    clean = CleanStage()
+    strip = StripStage(RedisTemplateStore(redis, TemplatePolicy(3, 0.5), 3600), Deduplicator.in_redis(redis, 3600))
     extract = ExtractStage(ExtractSettings())
     index = IndexStage(SearchIndex(index_dir), DocumentCache(redis, 3600))
     await extract.start()  # model loading is not part of the timed work (nor is it for the pipeline's rate)

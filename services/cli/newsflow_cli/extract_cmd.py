@@ -46,7 +46,7 @@ class InProcessPipeline:
 
     def __init__(self, extract_settings: ExtractSettings | None = None) -> None:
         self.ingest = IngestStage(IngestSettings())
-        self.clean = CleanStage(dedup=None)
+        self.clean = CleanStage()
         self.strip = StripStage()
         self.extract = ExtractStage(extract_settings or ExtractSettings())
         asyncio.run(self.extract.start())

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from newsflow_shared import topics
 from newsflow_shared.models import CleanDocument, PageMetadata, StrippedDocument
 from newsflow_shared.stage import Dropped, Stage, StageResult
+from newsflow_strip.dedup import Deduplicator, body_fingerprint
 from newsflow_strip.html import strip_html
 from newsflow_strip.templates import TemplateStore, line_key, observation
 from newsflow_strip.text_lines import strip_text
@@ -35,7 +36,9 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
     """Removes boilerplate; a page with no article text left is dropped as ``no_article_body``.
 
     With a ``TemplateStore``, lines the same source repeats across its documents are removed
-    too (``templates.py``); without one (``newsflow extract``) each page stands alone.
+    too (``templates.py``); without one (``newsflow extract``) each page stands alone. With a
+    ``Deduplicator``, a duplicate article (same URL, same body, or nearly the same body) goes on
+    marked ``duplicate_of`` its canonical document, so the index can link it instead of listing it.
     """
 
     name = "strip"
@@ -44,8 +47,9 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
     output_topic = topics.STRIPPED
     max_batch_size = 16  # whole web pages: at 64 a batch peaked at 360 MB (docs/performance.md)
 
-    def __init__(self, templates: TemplateStore | None = None) -> None:
+    def __init__(self, templates: TemplateStore | None = None, dedup: Deduplicator | None = None) -> None:
         self.templates = templates
+        self.dedup = dedup
 
     def process(self, doc: CleanDocument) -> StrippedDocument | Dropped:
         return self._strip(doc).result
@@ -62,30 +66,48 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
             page_lines = [line.strip() for line in doc.content.split("\n") if line.strip()]
         if not body.strip():
             return _Stripped(Dropped(NO_BODY, "nothing article-like left after boilerplate removal"), page_lines)
-        fields = doc.stamped(self.name, body=body, page=page)
+        fields = doc.stamped(self.name, body=body, page=page, fingerprint=body_fingerprint(body))
         fields.pop("content")
         return _Stripped(StrippedDocument(**fields), page_lines)
 
     async def process_batch(self, docs: Sequence[CleanDocument]) -> list[StageResult]:
         stripped = await asyncio.to_thread(lambda: [self._strip(doc) for doc in docs])
         results: list[StageResult] = [s.result for s in stripped]
-        if self.templates is None:
-            return results
+        if self.templates is not None:
+            await self._remove_templates(docs, [s.page_lines for s in stripped], results)
+        if self.dedup is not None:
+            await self._mark_duplicates(results)
+        return results
+
+    async def _remove_templates(
+        self, docs: Sequence[CleanDocument], page_lines: list[list[str]], results: list[StageResult]
+    ) -> None:
+        assert self.templates is not None
         learning = [
             (i, obs)
-            for i, (doc, s) in enumerate(zip(docs, stripped, strict=True))
-            if (obs := observation(template_source(doc), doc.doc_id, s.page_lines)) is not None
+            for i, (doc, lines) in enumerate(zip(docs, page_lines, strict=True))
+            if (obs := observation(template_source(doc), doc.doc_id, lines)) is not None
         ]
         verdicts = await self.templates.observe_many([obs for _, obs in learning])
         for (i, _), template in zip(learning, verdicts, strict=True):
             result = results[i]
             if template and isinstance(result, StrippedDocument):
                 results[i] = _without_template(result, template)
-        return results
+
+    async def _mark_duplicates(self, results: list[StageResult]) -> None:
+        assert self.dedup is not None
+        articles = [(i, r) for i, r in enumerate(results) if isinstance(r, StrippedDocument)]
+        verdicts = await self.dedup.find([doc for _, doc in articles])
+        for (i, doc), duplicate in zip(articles, verdicts, strict=True):
+            if duplicate is not None:
+                results[i] = doc.model_copy(
+                    update={"duplicate_of": duplicate.canonical_id, "duplicate_reason": duplicate.reason}
+                )
 
 
 def _without_template(doc: StrippedDocument, template: frozenset[str]) -> StrippedDocument | Dropped:
     kept = [p for p in doc.body.split("\n\n") if line_key(p) not in template]
     if not kept:
         return Dropped(NO_BODY, "only the source's template lines were left")
-    return doc.model_copy(update={"body": "\n\n".join(kept)})
+    body = "\n\n".join(kept)
+    return doc.model_copy(update={"body": body, "fingerprint": body_fingerprint(body)})

@@ -2,9 +2,8 @@ import pytest
 
 from newsflow_clean.normalize import decode, detect_format, normalize_whitespace, repair
 from newsflow_clean.stage import CleanStage
-from newsflow_shared.dedup import InMemoryDedupStore
 from newsflow_shared.models import CleanDocument, RawDocument
-from newsflow_shared.stage import Dropped, Rejected
+from newsflow_shared.stage import Rejected
 
 ENGLISH = "The foreign ministers discussed the military buildup near the border on Friday."
 
@@ -26,10 +25,10 @@ def test_declared_and_detected_encodings():
 
 def test_binary_and_empty_input_are_rejected_with_reasons():
     with pytest.raises(Rejected, match=r"NUL|control") as binary:
-        CleanStage(None).process(raw("b", bytes(range(256)) * 20, content_type=None))
+        CleanStage().process(raw("b", bytes(range(256)) * 20, content_type=None))
     assert binary.value.reason == "binary_content"
     with pytest.raises(Rejected) as empty:
-        CleanStage(None).process(raw("e", b""))
+        CleanStage().process(raw("e", b""))
     assert empty.value.reason == "empty_document"
 
 
@@ -45,16 +44,8 @@ def test_format_is_sniffed_when_undeclared():
 
 
 def test_language_is_detected():
-    doc = CleanStage(None).process(raw("en", ENGLISH.encode()))
+    doc = CleanStage().process(raw("en", ENGLISH.encode()))
     assert (doc.language, doc.format) == ("en", "text")
-
-
-async def test_exact_duplicates_are_dropped_but_redeliveries_are_not():
-    stage = CleanStage(InMemoryDedupStore())
-    original, copy = raw("a", ENGLISH.encode()), raw("b", f"  {ENGLISH}\n".encode())
-    results = await stage.process_batch([original, original, copy])
-    assert [type(r) for r in results] == [CleanDocument, CleanDocument, Dropped]
-    assert results[2].reason == "duplicate_exact"
 
 
 def test_mojibake_inside_a_very_long_line_is_fixed_and_nothing_else_moves():

@@ -1,0 +1,351 @@
+"""Deduplication of stripped articles, three levels, in order: URL, exact body, near-duplicate body.
+
+It runs after boilerplate removal so that the same article under another page wrapper (a blog
+republishing an agency story with its own header, comments and footer) is still caught.
+
+- **URL**: the canonical URL (lowercase host, no fragment, no tracking parameters) already
+  belongs to another document.
+- **Exact**: the fingerprint of the whitespace- and case-normalized body is claimed by another
+  document.
+- **Near**: MinHash over word 5-gram shingles, with LSH buckets in Redis to find candidates and
+  the stored signatures to verify them (estimated Jaccard ≥ ``NEAR_DUPLICATE_THRESHOLD``).
+
+Every level is idempotent under redelivery: state is keyed by the claiming ``doc_id``, so a
+redelivered document finds itself and is never a duplicate of itself. Duplicates add nothing to
+the dedup state (no chains: a copy of a copy points at the original, if it matches it).
+Two strip workers deduplicating near-identical documents in the same instant can both keep
+theirs (each checks before the other writes); the index then holds both, never a double of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import numpy as np
+from courlan import normalize_url
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from newsflow_shared.models import StrippedDocument
+from newsflow_shared.stage import TransientError
+
+SHINGLE_WORDS = 5
+NUM_PERMUTATIONS = 128
+LSH_BANDS = 32
+"""32 bands of 4 rows: documents at Jaccard 0.5 share a band with probability 0.87, at 0.8 with
+probability 1 − 1e-8; candidates are then verified on the full signature."""
+NEAR_DUPLICATE_THRESHOLD = 0.5
+"""Estimated 5-gram Jaccard at or above which a body is a near-duplicate (docs/decisions.md #11:
+2% of words edited leaves ~0.82, 5% ~0.63, distinct articles on one event ~0.02)."""
+MIN_SHINGLES = 8
+"""Bodies shorter than this many shingles are deduplicated exactly only: a few shared words are
+no evidence of a copy."""
+
+_WORD = re.compile(r"\w+")
+_MERSENNE_PRIME = (1 << 61) - 1
+_ROWS = NUM_PERMUTATIONS // LSH_BANDS
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """Why a document is a duplicate, and of which document."""
+
+    reason: str
+    """``duplicate_url``, ``duplicate_exact`` or ``duplicate_near``."""
+    canonical_id: str
+    similarity: float = 1.0
+
+
+def canonical_url(url: str) -> str | None:
+    """The URL with a lowercase host and no fragment or tracking parameters (None unless http(s))."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        return normalize_url(url, strict=True)
+    except (ValueError, AttributeError):
+        return None
+
+
+def body_fingerprint(body: str) -> str:
+    """Exact-duplicate key of an article body: case- and whitespace-insensitive."""
+    return hashlib.sha256(" ".join(_WORD.findall(body.lower())).encode("utf-8")).hexdigest()[:32]
+
+
+class MinHasher:
+    """MinHash signatures over word shingles with fixed, seeded permutations (same everywhere)."""
+
+    def __init__(self, num_permutations: int = NUM_PERMUTATIONS, seed: int = 1) -> None:
+        generator = np.random.default_rng(seed)
+        # a, b < 2^32 and hashes < 2^32 keep a*h + b below 2^64, so uint64 arithmetic is exact.
+        self._a = generator.integers(1, 1 << 32, size=(num_permutations, 1), dtype=np.uint64)
+        self._b = generator.integers(0, 1 << 32, size=(num_permutations, 1), dtype=np.uint64)
+
+    @staticmethod
+    def shingle_hashes(text: str) -> np.ndarray:
+        """32-bit hashes of the distinct word 5-grams of ``text`` (lowercased)."""
+        words = _WORD.findall(text.lower())
+        grams = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(len(words) - SHINGLE_WORDS + 1, 0))}
+        return np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
+
+    def signature(self, hashes: np.ndarray) -> np.ndarray:
+        """The MinHash signature (uint32 per permutation) of a non-empty set of shingle hashes."""
+        permuted = (self._a * hashes[np.newaxis, :] + self._b) % _MERSENNE_PRIME
+        return (permuted.min(axis=1) & 0xFFFFFFFF).astype(np.uint32)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of the two documents behind two signatures."""
+    return float(np.mean(a == b))
+
+
+def band_keys(signature: np.ndarray) -> list[str]:
+    """One LSH bucket id per band: the band number and a hash of its rows."""
+    return [
+        f"{band}:{hashlib.blake2b(signature[band * _ROWS : (band + 1) * _ROWS].tobytes(), digest_size=8).hexdigest()}"
+        for band in range(LSH_BANDS)
+    ]
+
+
+class ClaimStore(Protocol):
+    """Claims keys (a fingerprint, a URL) for documents: the first claimant owns the key."""
+
+    async def claim_many(self, claims: Sequence[tuple[str, str]]) -> list[str | None]:
+        """For each ``(key, doc_id)``: ``None`` if this doc owns the key (new, or already
+        claimed by the same doc), else the ``doc_id`` that owns it."""
+        ...
+
+
+class LshStore(Protocol):
+    """LSH buckets and signatures of canonical documents."""
+
+    async def bucket_members(self, keys: Sequence[str]) -> list[set[str]]:
+        """The doc_ids in each bucket."""
+        ...
+
+    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored signature of each doc_id that still has one."""
+        ...
+
+    async def add_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> None:
+        """Store ``(doc_id, signature, bucket keys)`` for new canonical documents."""
+        ...
+
+
+# Atomic set-if-absent-or-same-owner: one round trip per key, pipelined for a batch, and it
+# works on every Redis ≥ 2.6 (SET NX GET would need 7.0).
+_CLAIM_SCRIPT = """
+local owner = redis.call('GET', KEYS[1])
+if not owner then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return false
+end
+return owner
+"""
+
+
+def _redis_unavailable(exc: Exception) -> TransientError:
+    return TransientError(f"redis unavailable for dedup: {exc}")
+
+
+class RedisClaimStore:
+    """Claims in Redis under ``<prefix>:<key>`` (dedup key space, never the cache's)."""
+
+    def __init__(self, redis: Redis, ttl_s: int, prefix: str) -> None:
+        self._redis = redis
+        self._ttl_s = ttl_s
+        self._prefix = prefix
+        self._script = redis.register_script(_CLAIM_SCRIPT)
+
+    async def claim_many(self, claims: Sequence[tuple[str, str]]) -> list[str | None]:
+        if not claims:
+            return []
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, doc_id in claims:
+                    await self._script(keys=[f"{self._prefix}:{key}"], args=[doc_id, self._ttl_s], client=pipe)
+                replies = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise _redis_unavailable(exc) from exc
+        owners: list[str | None] = []
+        for (_, doc_id), reply in zip(claims, replies, strict=True):
+            owner = reply.decode() if isinstance(reply, bytes) else reply
+            owners.append(None if not owner or owner == doc_id else owner)
+        return owners
+
+
+class RedisLshStore:
+    """LSH buckets as Redis sets and signatures as 512-byte strings, all with the dedup TTL.
+
+    Per canonical document: one member in each of 32 sets plus one signature, ~5 KB of Redis
+    memory (docs/decisions.md #11 has the sizing).
+    """
+
+    def __init__(self, redis: Redis, ttl_s: int, prefix: str = "newsflow:dedup:near") -> None:
+        self._redis = redis
+        self._ttl_s = ttl_s
+        self._prefix = prefix
+
+    async def bucket_members(self, keys: Sequence[str]) -> list[set[str]]:
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.smembers(f"{self._prefix}:lsh:{key}")
+                replies = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise _redis_unavailable(exc) from exc
+        return [{m.decode() if isinstance(m, bytes) else m for m in reply} for reply in replies]
+
+    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not doc_ids:
+            return {}
+        try:
+            values = await self._redis.mget([f"{self._prefix}:sig:{d}" for d in doc_ids])
+        except (RedisError, OSError) as exc:
+            raise _redis_unavailable(exc) from exc
+        return {d: np.frombuffer(v, dtype=np.uint32) for d, v in zip(doc_ids, values, strict=True) if v}
+
+    async def add_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> None:
+        if not entries:
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for doc_id, signature, keys in entries:
+                    pipe.set(f"{self._prefix}:sig:{doc_id}", signature.tobytes(), ex=self._ttl_s)
+                    for key in keys:
+                        pipe.sadd(f"{self._prefix}:lsh:{key}", doc_id)
+                        pipe.expire(f"{self._prefix}:lsh:{key}", self._ttl_s)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise _redis_unavailable(exc) from exc
+
+
+class InMemoryClaimStore:
+    """Process-local claims with the same semantics (``newsflow extract``, tests, evaluation)."""
+
+    def __init__(self, ttl_s: int = 30 * 24 * 3600) -> None:
+        self._ttl_s = ttl_s
+        self._owners: dict[str, tuple[str, float]] = {}
+
+    async def claim_many(self, claims: Sequence[tuple[str, str]]) -> list[str | None]:
+        now = time.monotonic()
+        owners: list[str | None] = []
+        for key, doc_id in claims:
+            held = self._owners.get(key)
+            if held is None or held[1] < now:
+                self._owners[key] = (doc_id, now + self._ttl_s)
+                owners.append(None)
+            else:
+                owners.append(None if held[0] == doc_id else held[0])
+        return owners
+
+
+class InMemoryLshStore:
+    """Process-local LSH buckets and signatures."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, set[str]] = {}
+        self._signatures: dict[str, np.ndarray] = {}
+
+    async def bucket_members(self, keys: Sequence[str]) -> list[set[str]]:
+        return [set(self._buckets.get(key, ())) for key in keys]
+
+    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        return {d: self._signatures[d] for d in doc_ids if d in self._signatures}
+
+    async def add_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> None:
+        for doc_id, signature, keys in entries:
+            self._signatures[doc_id] = signature
+            for key in keys:
+                self._buckets.setdefault(key, set()).add(doc_id)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    doc_id: str
+    signature: np.ndarray | None
+    keys: list[str]
+
+
+class Deduplicator:
+    """Finds, for a batch of stripped documents, which are duplicates of which (URL, exact, near)."""
+
+    def __init__(self, urls: ClaimStore, bodies: ClaimStore, near: LshStore, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> None:
+        self.urls = urls
+        self.bodies = bodies
+        self.near = near
+        self.threshold = threshold
+        self.hasher = MinHasher()
+
+    @classmethod
+    def in_memory(cls) -> Deduplicator:
+        """State in this process only (``newsflow extract``, evaluation)."""
+        return cls(InMemoryClaimStore(), InMemoryClaimStore(), InMemoryLshStore())
+
+    @classmethod
+    def in_redis(cls, redis: Redis, ttl_s: int) -> Deduplicator:
+        """State in Redis under ``newsflow:dedup:`` (shared by every strip worker)."""
+        return cls(
+            RedisClaimStore(redis, ttl_s, "newsflow:dedup:url"),
+            RedisClaimStore(redis, ttl_s, "newsflow:dedup:exact"),
+            RedisLshStore(redis, ttl_s),
+        )
+
+    async def find(self, docs: Sequence[StrippedDocument]) -> list[Duplicate | None]:
+        """One verdict per document, in order; canonical documents are recorded as such."""
+        verdicts: list[Duplicate | None] = [None] * len(docs)
+        await self._by_url(docs, verdicts)
+        await self._by_claim(self.bodies, "duplicate_exact", docs, verdicts, lambda d: d.fingerprint)
+        await self._by_similarity(docs, verdicts)
+        return verdicts
+
+    async def _by_url(self, docs: Sequence[StrippedDocument], verdicts: list[Duplicate | None]) -> None:
+        def key(doc: StrippedDocument) -> str | None:
+            canonical = canonical_url(doc.url) if doc.url else None
+            return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32] if canonical else None
+
+        await self._by_claim(self.urls, "duplicate_url", docs, verdicts, key)
+
+    @staticmethod
+    async def _by_claim(store: ClaimStore, reason: str, docs: Sequence[StrippedDocument], verdicts: list[Duplicate | None], key_of) -> None:  # type: ignore[no-untyped-def]
+        pending = [(i, key) for i, doc in enumerate(docs) if verdicts[i] is None and (key := key_of(doc))]
+        owners = await store.claim_many([(key, docs[i].doc_id) for i, key in pending])
+        for (i, _), owner in zip(pending, owners, strict=True):
+            if owner is not None:
+                verdicts[i] = Duplicate(reason, owner)
+
+    async def _by_similarity(self, docs: Sequence[StrippedDocument], verdicts: list[Duplicate | None]) -> None:
+        candidates: dict[int, _Candidate] = {}
+        for i, doc in enumerate(docs):
+            hashes = self.hasher.shingle_hashes(doc.body)
+            if verdicts[i] is None and len(hashes) >= MIN_SHINGLES:
+                signature = self.hasher.signature(hashes)
+                candidates[i] = _Candidate(doc.doc_id, signature, band_keys(signature))
+        if not candidates:
+            return
+        order = list(candidates)
+        members = await self.near.bucket_members([k for i in order for k in candidates[i].keys])
+        neighbours = {
+            i: set().union(*members[n * LSH_BANDS : (n + 1) * LSH_BANDS]) - {candidates[i].doc_id}
+            for n, i in enumerate(order)
+        }
+        known = await self.near.signatures(sorted(set().union(*neighbours.values())))
+        added: list[tuple[str, np.ndarray, list[str]]] = []
+        for i in order:  # in batch order, so a copy later in the same batch finds the original
+            mine = candidates[i]
+            assert mine.signature is not None
+            pool = {d: known[d] for d in neighbours[i] if d in known}
+            pool.update({d: s for d, s, keys in added if set(keys) & set(mine.keys)})
+            best = max(((similarity(mine.signature, s), d) for d, s in pool.items()), default=(0.0, ""))
+            if best[0] >= self.threshold:
+                verdicts[i] = Duplicate("duplicate_near", best[1], round(best[0], 3))
+            else:
+                added.append((mine.doc_id, mine.signature, mine.keys))
+        await self.near.add_many(added)
