@@ -9,8 +9,9 @@ with a message naming the variable.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,6 +48,14 @@ class RedisSettings(_Section):
     url: str = Field(description="redis://host:port/db. NEWSFLOW_REDIS__URL")
     dedup_ttl_s: int = Field(30 * 24 * 3600, ge=60, description="How long a content fingerprint is remembered.")
     cache_ttl_s: int = Field(7 * 24 * 3600, ge=60, description="How long a cached document stays readable by id.")
+    cache_url: str | None = Field(
+        None,
+        description=(
+            "A separate Redis for the document cache, run with maxmemory and allkeys-lru so that it evicts "
+            "under pressure while the state Redis (url, noeviction) never loses dedup or story state. "
+            "None: the cache shares url. NEWSFLOW_REDIS__CACHE_URL"
+        ),
+    )
 
 
 class RuntimeSettings(_Section):
@@ -97,9 +106,24 @@ class StripSettings(_Section):
 
 
 class IndexSettings(_Section):
-    """Where the embedded full-text index lives."""
+    """Which index backend holds the corpus, and story clustering."""
 
-    index_dir: Path | None = Field(None, description="Defaults to <data_dir>/index.")
+    backend: Literal["tantivy", "postgres"] = Field(
+        "tantivy", description="tantivy: embedded, one writer; postgres: shared by many nodes. NEWSFLOW_INDEX__BACKEND"
+    )
+    index_dir: Path | None = Field(None, description="tantivy's directory. Defaults to <data_dir>/index.")
+    postgres_dsn: str | None = Field(
+        None, description="postgresql://user@host:5432/db, required with backend=postgres. NEWSFLOW_INDEX__POSTGRES_DSN"
+    )
+    story_ttl_s: int = Field(
+        14 * 24 * 3600, ge=60, description="How long a story stays open to new reports (Redis state TTL)."
+    )
+
+    @model_validator(mode="after")
+    def _postgres_needs_a_dsn(self) -> IndexSettings:
+        if self.backend == "postgres" and not self.postgres_dsn:
+            raise ValueError("index.backend=postgres needs index.postgres_dsn (NEWSFLOW_INDEX__POSTGRES_DSN)")
+        return self
 
 
 class Settings(BaseSettings):

@@ -57,11 +57,24 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="clean → strip → extract files in-process; one JSON line each")
     extract.add_argument("paths", nargs="+", metavar="PATH")
 
-    search = commands.add_parser("search", help="search the data dir's index")
+    search = commands.add_parser("search", help="search the index (query syntax: words, \"phrases\", OR, -word)")
     search.add_argument("query")
-    search.add_argument("--json", action="store_true")
-    search.add_argument("--limit", type=int, default=10)
-    search.add_argument("--data-dir")
+    search.add_argument("--json", action="store_true", help="print the API's SearchResponse")
+    search.add_argument("--limit", type=int, default=10, help="results per page")
+    search.add_argument("--page", type=int, default=1)
+    search.add_argument("--outlet")
+    search.add_argument("--language")
+    search.add_argument("--entity")
+    search.add_argument("--no-collapse", action="store_true", help="list every report, not one per story")
+    _add_backend_arguments(search)
+
+    serve = commands.add_parser("serve", help="serve the search API and page over the configured index")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (0.0.0.0 in a container)")
+    serve.add_argument("--port", type=int, default=8090)
+    _add_backend_arguments(serve)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the PostgreSQL index schema")
+    migrate.add_argument("--postgres", metavar="DSN", help="default: NEWSFLOW_INDEX__POSTGRES_DSN")
 
     submit = commands.add_parser("submit", help="ask the configured ingest service to read paths (compose, Kubernetes)")
     submit.add_argument("paths", nargs="+", metavar="PATH", help="paths as the ingest service sees them")
@@ -79,6 +92,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="the embedded stack's data dir (its tantivy index)")
+    parser.add_argument(
+        "--postgres", metavar="DSN", help="read the PostgreSQL index instead (default: NEWSFLOW_INDEX__POSTGRES_DSN "
+        "when NEWSFLOW_INDEX__BACKEND=postgres)"
+    )
+
+
+def _reader_backend(args: argparse.Namespace) -> Any:
+    """The index a reading command opens: PostgreSQL if asked for, else the data dir's tantivy."""
+    dsn = args.postgres
+    if dsn is None and os.environ.get("NEWSFLOW_INDEX__BACKEND") == "postgres":
+        dsn = os.environ.get("NEWSFLOW_INDEX__POSTGRES_DSN")
+    if dsn:
+        from newsflow_index.postgres_backend import PostgresBackend
+
+        return PostgresBackend(dsn)
+    from newsflow_index.tantivy_backend import TantivyBackend
+
+    index_dir = Path(os.environ["NEWSFLOW_INDEX__INDEX_DIR"]) if os.environ.get("NEWSFLOW_INDEX__INDEX_DIR") else None
+    index_dir = index_dir or _data_dir(args.data_dir) / "index"
+    if not index_dir.exists():
+        raise SystemExit(f"no index at {index_dir}: run `newsflow run --input ...` first")
+    return TantivyBackend(index_dir)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsflow`` console script."""
     args = build_parser().parse_args(argv)
@@ -88,7 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_extract(args.paths)
     if args.command == "search":
-        return _search(args)
+        return asyncio.run(_search(args))
+    if args.command == "serve":
+        configure_logging(os.environ.get("NEWSFLOW_LOG_LEVEL", "INFO"))
+        return asyncio.run(_serve(args))
+    if args.command == "migrate":
+        return asyncio.run(_migrate(args.postgres or os.environ.get("NEWSFLOW_INDEX__POSTGRES_DSN")))
     if args.command == "service":
         return _service(args.name)
     if args.command == "submit":
@@ -104,21 +148,64 @@ def main(argv: Sequence[str] | None = None) -> int:
     return asyncio.run(_run(args))
 
 
-def _search(args: argparse.Namespace) -> int:
-    from newsflow_index.search_index import SearchIndex
+async def _search(args: argparse.Namespace) -> int:
+    from newsflow_index.backend import SearchFilters
+    from newsflow_index.search import SearchRequest, search
 
-    index_dir = _data_dir(args.data_dir) / "index"
-    if not index_dir.exists():
-        print(f"no index at {index_dir}: run `newsflow run --input ...` first", file=sys.stderr)
-        return 2
-    hits = SearchIndex(index_dir).search(args.query, args.limit)
+    backend = _reader_backend(args)
+    try:
+        request = SearchRequest(
+            query=args.query,
+            filters=SearchFilters(outlet=args.outlet, language=args.language, entity=args.entity),
+            page=args.page,
+            per_page=args.limit,
+            collapse=not args.no_collapse,
+        )
+        response = await search(backend, request)
+    finally:
+        await backend.close()
     if args.json:
-        print(json.dumps([{k: v for k, v in vars(h).items() if k != "record"} for h in hits], ensure_ascii=False))
+        print(response.model_dump_json())
         return 0
-    for hit in hits:
-        print(f"{hit.score:6.2f}  {hit.doc_id}  {hit.title or '(untitled)'}\n        {hit.source}  {hit.outlet}")
-    if not hits:
-        print("no results")
+    print(f"{response.total} matching, {response.total_groups} stories" if response.collapsed else f"{response.total} matching")
+    for result in response.results:
+        doc = result.document
+        print(f"{result.score:7.2f}  {doc.doc_id}  {doc.title or '(untitled)'}\n         {doc.outlet or ''}  {doc.source}")
+        for label, group in (("same story", result.story_mates), ("duplicate", result.duplicates)):
+            for other in group:
+                print(f"         ↳ {label}: {other.doc_id}  {other.title or other.source}")
+    return 0
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from newsflow_index.api import start_api
+
+    backend = _reader_backend(args)
+    runner, address = await start_api(backend, args.host, args.port)
+    log.info("search API and page at %s", address)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await backend.close()
+    return 0
+
+
+async def _migrate(dsn: str | None) -> int:
+    if not dsn:
+        print("newsflow migrate: give --postgres DSN or set NEWSFLOW_INDEX__POSTGRES_DSN", file=sys.stderr)
+        return 2
+    import psycopg
+
+    from newsflow_index.postgres_backend import migrate
+
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        applied = await migrate(conn)
+    print(f"applied migrations: {applied}" if applied else "schema is up to date")
     return 0
 
 
@@ -201,7 +288,7 @@ async def _run(args: argparse.Namespace) -> int:
     follower: asyncio.Task[None] | None = None
     sender: asyncio.Task[None] | None = None
     services_ready: asyncio.Task[float] | None = None
-    server = None
+    server = reader = None
     summary: dict[str, Any] = {}
     exit_code = 0
     try:
@@ -218,10 +305,12 @@ async def _run(args: argparse.Namespace) -> int:
         follower = asyncio.create_task(follow_events(settings.kafka, tracker.observe, stop_following))
         sender = asyncio.create_task(_send_requests(settings.kafka.bootstrap_servers, requests, args.rate))
         if not args.once:
-            from newsflow_cli.search_server import start_search_server
+            from newsflow_index.api import start_api
+            from newsflow_index.service import open_backend
 
-            server, address = await start_search_server(settings.index_dir, args.port)
-            print(f"newsflow is running. Search: {address}  (Ctrl-C to stop)", file=sys.stderr)
+            reader = open_backend(settings)
+            server, address = await start_api(reader, "127.0.0.1", args.port)
+            print(f"newsflow is running. Search page: {address}  (Ctrl-C to stop)", file=sys.stderr)
         last_line, last_print = "", 0.0
         while not shutdown.is_set():
             stack.restart_exited()
@@ -254,6 +343,8 @@ async def _run(args: argparse.Namespace) -> int:
     finally:
         if server is not None:
             await server.cleanup()
+        if reader is not None:
+            await reader.close()
         stop_following.set()
         if sender is not None and not sender.done():
             sender.cancel()

@@ -140,6 +140,9 @@ class ManagedProcess:
             self.process.wait()
 
 
+EMBEDDED_PARTITIONS = 1
+
+
 def broker_process(port: int, log_dir: Path) -> ManagedProcess:
     """A memory-only Kafka-protocol broker listening on 127.0.0.1:``port`` (not started yet)."""
     url = f"tcp://127.0.0.1:{port}"
@@ -150,13 +153,14 @@ def broker_process(port: int, log_dir: Path) -> ManagedProcess:
 def redis_process(port: int, directory: Path, log_dir: Path) -> ManagedProcess:
     """A non-persistent Redis on 127.0.0.1:``port`` (not started yet).
 
-    ``volatile-lru``: under memory pressure only keys with a TTL (the document cache) are evicted,
-    never dedup state.
+    ``noeviction``: it holds dedup and story state, which must never be evicted. The embedded
+    stack sets no memory cap, so the document cache shares it; compose and Kubernetes give the
+    cache a Redis of its own with ``maxmemory`` and ``allkeys-lru`` (docs/decisions.md #11).
     """
     directory.mkdir(parents=True, exist_ok=True)
     argv = [
         redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-        "--dir", str(directory), "--maxmemory-policy", "volatile-lru",
+        "--dir", str(directory), "--maxmemory-policy", "noeviction",
     ]  # fmt: skip
     return ManagedProcess("redis", argv, log_dir / "redis.log")
 
@@ -188,7 +192,9 @@ class EmbeddedStack:
         await asyncio.gather(start_and_wait(self.broker, broker_port), start_and_wait(self.redis, redis_port))
         self.settings = load_settings(
             **{
-                "kafka": {"bootstrap_servers": f"127.0.0.1:{broker_port}"},
+                # One partition per topic: one worker per stage consumes every record in the order
+                # it was ingested, so of two copies the first ingested is the canonical one.
+                "kafka": {"bootstrap_servers": f"127.0.0.1:{broker_port}", "partitions": EMBEDDED_PARTITIONS},
                 "redis": {"url": f"redis://127.0.0.1:{redis_port}/0"},
                 "data_dir": self.data_dir,
             }

@@ -43,7 +43,11 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
     def process_each(self, docs: Sequence[StrippedDocument]) -> list[StageResult]:
         if self.recognizer is None:
             raise RuntimeError("ExtractStage.start() must run before processing")
-        taggable = [d.body if (d.language in NER_LANGUAGES or d.language is None) else "" for d in docs]
+        # A duplicate is stored as a link to its canonical document, so its entities are never read.
+        taggable = [
+            d.body if d.duplicate_of is None and (d.language in NER_LANGUAGES or d.language is None) else ""
+            for d in docs
+        ]
         all_mentions = self.recognizer.mentions_many(taggable)
         results: list[StageResult] = []
         for doc, mentions in zip(docs, all_mentions, strict=True):

@@ -1,19 +1,23 @@
-"""The index stage: a batching sink."""
+"""The index stage: a batching sink that files each document under its story."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
+from newsflow_index.backend import IndexBackend
 from newsflow_index.cache import DocumentCache
-from newsflow_index.search_index import SearchIndex
+from newsflow_index.stories import StoryClusterer
 from newsflow_shared import topics
 from newsflow_shared.models import ExtractedDocument
-from newsflow_shared.stage import Stage, StageResult, TransientError
+from newsflow_shared.stage import Dropped, Stage, StageResult, TransientError
 
 
 class IndexStage(Stage[ExtractedDocument, ExtractedDocument]):
-    """Upserts each batch into the full-text index (one commit) and caches it in Redis."""
+    """Assigns stories, upserts each batch into the backend (one commit) and caches it in Redis.
+
+    A duplicate is stored as a link to its canonical document and recorded as dropped under its
+    dedup reason: it is kept, but it is not a search hit of its own.
+    """
 
     name = "index"
     input_model = ExtractedDocument
@@ -21,22 +25,31 @@ class IndexStage(Stage[ExtractedDocument, ExtractedDocument]):
     output_topic = None
     success_outcome = "indexed"
 
-    def __init__(self, index: SearchIndex, cache: DocumentCache | None) -> None:
-        self.index = index
+    def __init__(self, backend: IndexBackend, cache: DocumentCache | None, stories: StoryClusterer | None) -> None:
+        self.backend = backend
         self.cache = cache
+        self.stories = stories
 
     def process(self, doc: ExtractedDocument) -> ExtractedDocument:
         return ExtractedDocument(**doc.stamped(self.name))
 
     async def process_batch(self, docs: Sequence[ExtractedDocument]) -> list[StageResult]:
-        stamped = [self.process(doc) for doc in docs]
+        canonical = [d for d in docs if d.duplicate_of is None]
+        story_ids = await self.stories.assign(canonical) if self.stories else [d.doc_id for d in canonical]
+        story_of = dict(zip((d.doc_id for d in canonical), story_ids, strict=True))
+        stored = [ExtractedDocument(**doc.stamped(self.name, story_id=story_of.get(doc.doc_id))) for doc in docs]
         try:
-            await asyncio.to_thread(self.index.upsert_many, stamped)
+            await self.backend.upsert_many(stored)
         except OSError as exc:
             raise TransientError(f"index not writable: {exc}") from exc
         if self.cache is not None:
-            await self.cache.put_many(stamped)
-        return list(stamped)
+            await self.cache.put_many([d for d in stored if d.duplicate_of is None])
+        return [
+            Dropped(doc.duplicate_reason or "duplicate", f"stored as a link to {doc.duplicate_of}")
+            if doc.duplicate_of
+            else doc
+            for doc in stored
+        ]
 
     async def stop(self) -> None:
-        await asyncio.to_thread(self.index.close)
+        await self.backend.close()

@@ -1,0 +1,65 @@
+"""The search query language, parsed once so that every backend means the same thing by it.
+
+    ukraine border            both words (AND is the default)
+    "phone call"              the phrase
+    biden OR putin            either; OR separates alternatives: ``a b OR c`` is (a AND b) OR c
+    ukraine -crimea           ukraine without crimea; a query of exclusions only excludes from all
+
+Words are what the indexes tokenize: runs of letters and digits, lowercased (``Biden's`` is the
+phrase "biden s"). Nothing a user types is a syntax error; an empty query matches everything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+WORD = re.compile(r"[^\W_]+")
+_TOKEN = re.compile(r'-?"[^"]*"?|\S+')
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """A word or phrase (one or more words in order), possibly excluded."""
+
+    words: tuple[str, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """Alternatives (OR) of conjunctions (AND) of atoms; no alternatives means match all."""
+
+    alternatives: tuple[tuple[Atom, ...], ...]
+
+    @property
+    def matches_all(self) -> bool:
+        return not self.alternatives
+
+    def positive_words(self) -> list[str]:
+        """Every searched (non-excluded) word, for highlighting."""
+        return [w for clause in self.alternatives for atom in clause if not atom.negated for w in atom.words]
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The index's tokens of ``text``."""
+    return tuple(w.lower() for w in WORD.findall(text))
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse a user's query (never raises)."""
+    alternatives: list[tuple[Atom, ...]] = []
+    clause: list[Atom] = []
+    for token in _TOKEN.findall(text):
+        if token == "OR":
+            if clause:
+                alternatives.append(tuple(clause))
+            clause = []
+            continue
+        negated = token.startswith("-") and len(token) > 1
+        tokens = words(token)
+        if tokens:
+            clause.append(Atom(tokens, negated))
+    if clause:
+        alternatives.append(tuple(clause))
+    return ParsedQuery(tuple(alternatives))
