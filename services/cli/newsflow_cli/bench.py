@@ -88,9 +88,9 @@ async def _baseline(paths: list[Path], redis_url: str, index_dir: Path) -> float
     from newsflow_clean.stage import CleanStage
     from newsflow_extract.stage import ExtractStage
     from newsflow_index.cache import DocumentCache
+    from newsflow_index.stage import IndexStage
     from newsflow_index.stories import RedisStoryStore, StoryClusterer
     from newsflow_index.tantivy_backend import TantivyBackend
-    from newsflow_index.stage import IndexStage
     from newsflow_ingest.stage import IngestStage
     from newsflow_shared.models import IngestRequest
     from newsflow_shared.settings import ExtractSettings, IngestSettings
@@ -104,7 +104,9 @@ async def _baseline(paths: list[Path], redis_url: str, index_dir: Path) -> float
     clean = CleanStage()
     strip = StripStage(RedisTemplateStore(redis, TemplatePolicy(3, 0.5), 3600), Deduplicator.in_redis(redis, 3600))
     extract = ExtractStage(ExtractSettings())
-    index = IndexStage(TantivyBackend(index_dir), DocumentCache(redis, 3600), StoryClusterer(RedisStoryStore(redis, 3600)))
+    index = IndexStage(
+        TantivyBackend(index_dir), DocumentCache(redis, 3600), StoryClusterer(RedisStoryStore(redis, 3600))
+    )
     await extract.start()  # model loading is not part of the timed work (nor is it for the pipeline's rate)
     started = time.perf_counter()
     for path in paths:

@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="clean → strip → extract files in-process; one JSON line each")
     extract.add_argument("paths", nargs="+", metavar="PATH")
 
-    search = commands.add_parser("search", help="search the index (query syntax: words, \"phrases\", OR, -word)")
+    search = commands.add_parser("search", help='search the index (query syntax: words, "phrases", OR, -word)')
     search.add_argument("query")
     search.add_argument("--json", action="store_true", help="print the API's SearchResponse")
     search.add_argument("--limit", type=int, default=10, help="results per page")
@@ -95,8 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="the embedded stack's data dir (its tantivy index)")
     parser.add_argument(
-        "--postgres", metavar="DSN", help="read the PostgreSQL index instead (default: NEWSFLOW_INDEX__POSTGRES_DSN "
-        "when NEWSFLOW_INDEX__BACKEND=postgres)"
+        "--postgres",
+        metavar="DSN",
+        help="read the PostgreSQL index instead (default: NEWSFLOW_INDEX__POSTGRES_DSN "
+        "when NEWSFLOW_INDEX__BACKEND=postgres)",
     )
 
 
@@ -167,10 +169,16 @@ async def _search(args: argparse.Namespace) -> int:
     if args.json:
         print(response.model_dump_json())
         return 0
-    print(f"{response.total} matching, {response.total_groups} stories" if response.collapsed else f"{response.total} matching")
+    print(
+        f"{response.total} matching, {response.total_groups} stories"
+        if response.collapsed
+        else f"{response.total} matching"
+    )
     for result in response.results:
         doc = result.document
-        print(f"{result.score:7.2f}  {doc.doc_id}  {doc.title or '(untitled)'}\n         {doc.outlet or ''}  {doc.source}")
+        print(
+            f"{result.score:7.2f}  {doc.doc_id}  {doc.title or '(untitled)'}\n         {doc.outlet or ''}  {doc.source}"
+        )
         for label, group in (("same story", result.story_mates), ("duplicate", result.duplicates)):
             for other in group:
                 print(f"         ↳ {label}: {other.doc_id}  {other.title or other.source}")

@@ -23,7 +23,7 @@ from newsflow_index import search
 from newsflow_index.backend import IndexBackend, SearchFilters
 from newsflow_shared.search_api import DocumentResponse, SearchResponse, StoryResponse
 
-BACKEND_KEY = web.AppKey("backend", IndexBackend)  # type: ignore[type-abstract]
+BACKEND_KEY = web.AppKey("backend", IndexBackend)
 
 
 class BadRequest(ValueError):
@@ -106,11 +106,20 @@ def openapi() -> dict[str, Any]:
     )
 
     def param(name: str, description: str, kind: str = "string", where: str = "query") -> dict[str, Any]:
-        return {"name": name, "in": where, "required": where == "path", "description": description, "schema": {"type": kind}}
+        return {
+            "name": name,
+            "in": where,
+            "required": where == "path",
+            "description": description,
+            "schema": {"type": kind},
+        }
 
     def answer(model: type[BaseModel], missing: str) -> dict[str, Any]:
         return {
-            "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}},
+            "200": {
+                "description": "OK",
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+            },
             "400" if missing == "bad request" else "404": {"description": missing},
         }
 

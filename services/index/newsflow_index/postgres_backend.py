@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.abc import Query
 from psycopg.types.json import Jsonb
 
 from newsflow_index.backend import Match, SearchFilters, story_order
@@ -40,13 +41,14 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             language      text,
             entity_names  text[] NOT NULL DEFAULT '{}',
             entity_keys   text[] NOT NULL DEFAULT '{}',
+            entity_text   text NOT NULL DEFAULT '',
             published     timestamptz,
             record        jsonb NOT NULL,
             indexed_at    timestamptz NOT NULL DEFAULT now(),
             tsv tsvector GENERATED ALWAYS AS (
                 setweight(to_tsvector('simple', title), 'A')
                 || setweight(to_tsvector('simple', left(body, 400000)), 'B')
-                || setweight(to_tsvector('simple', array_to_string(entity_names, ' ')), 'C')
+                || setweight(to_tsvector('simple', entity_text), 'C')
             ) STORED
         );
         CREATE INDEX documents_tsv ON documents USING gin (tsv);
@@ -63,13 +65,13 @@ _SNIPPET_START, _SNIPPET_STOP = "\x02", "\x03"  # markers no body contains, swap
 
 _UPSERT = """
 INSERT INTO documents (doc_id, duplicate_of, story_id, title, body, outlet, language,
-                       entity_names, entity_keys, published, record)
+                       entity_names, entity_keys, entity_text, published, record)
 VALUES (%(doc_id)s, %(duplicate_of)s, %(story_id)s, %(title)s, %(body)s, %(outlet)s, %(language)s,
-        %(entity_names)s, %(entity_keys)s, %(published)s, %(record)s)
+        %(entity_names)s, %(entity_keys)s, %(entity_text)s, %(published)s, %(record)s)
 ON CONFLICT (doc_id) DO UPDATE SET
     duplicate_of = EXCLUDED.duplicate_of, story_id = EXCLUDED.story_id, title = EXCLUDED.title,
     body = EXCLUDED.body, outlet = EXCLUDED.outlet, language = EXCLUDED.language,
-    entity_names = EXCLUDED.entity_names, entity_keys = EXCLUDED.entity_keys,
+    entity_names = EXCLUDED.entity_names, entity_keys = EXCLUDED.entity_keys, entity_text = EXCLUDED.entity_text,
     published = EXCLUDED.published, record = EXCLUDED.record, indexed_at = now()
 """
 
@@ -86,6 +88,7 @@ def _row(doc: ExtractedDocument) -> dict[str, Any]:
         "language": doc.language,
         "entity_names": names,
         "entity_keys": [n.lower() for n in names],
+        "entity_text": " ".join(names),  # array_to_string is not immutable, so the tsvector cannot use it
         "published": doc.published,
         "record": Jsonb(doc.model_dump(mode="json")),
     }
@@ -125,7 +128,7 @@ class PostgresBackend:
             await migrate(self._conn)
         return self._conn
 
-    async def _fetch(self, query: sql.Composable | str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+    async def _fetch(self, query: Query, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
         async with self._lock:
             conn = await self._connection()
             try:
@@ -150,7 +153,7 @@ class PostgresBackend:
 
     async def match(self, query: ParsedQuery, filters: SearchFilters, limit: int) -> list[Match]:
         tsquery = tsquery_sql(query)
-        conditions = [sql.SQL("duplicate_of IS NULL")]
+        conditions: list[sql.Composable] = [sql.SQL("duplicate_of IS NULL")]
         if tsquery is not None:
             conditions.append(sql.SQL("tsv @@ ({})").format(tsquery))
         if filters.outlet:
@@ -199,9 +202,7 @@ class PostgresBackend:
                 tsquery, sql.Literal(options), sql.Literal(list(doc_ids))
             )
         )
-        return {
-            d: html.escape(text).replace(_SNIPPET_START, "<b>").replace(_SNIPPET_STOP, "</b>") for d, text in rows
-        }
+        return {d: html.escape(text).replace(_SNIPPET_START, "<b>").replace(_SNIPPET_STOP, "</b>") for d, text in rows}
 
     async def duplicates_of(self, doc_ids: Sequence[str]) -> dict[str, list[ExtractedDocument]]:
         if not doc_ids:

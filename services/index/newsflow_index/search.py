@@ -7,7 +7,7 @@ the same matches (the contract suite checks the matches).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newsflow_index.backend import IndexBackend, Match, SearchFilters
 from newsflow_index.query import parse_query
@@ -30,7 +30,7 @@ class SearchRequest:
     """What a user asks: text, filters, page, and whether to collapse reports of one story."""
 
     query: str = ""
-    filters: SearchFilters = SearchFilters()
+    filters: SearchFilters = field(default_factory=SearchFilters)
     page: int = 1
     per_page: int = 10
     collapse: bool = True

@@ -20,6 +20,7 @@ kept in Redis (``newsflow:story:``) so that every index worker sees the same sto
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -192,9 +193,9 @@ class StoryClusterer:
                 continue
             pool = [c for c in [*candidates.values(), *added] if set(c.people) & set(sig.people)]
             best = max(pool, key=lambda c: story_score(sig, c), default=None)
-            if best is not None and story_score(sig, best) >= self.threshold:
-                sig = StorySignature(sig.doc_id, best.story_id, sig.lead, sig.people, sig.published)
-            added.append(sig)
-            story_ids.append(sig.story_id)
+            joined = best is not None and story_score(sig, best) >= self.threshold
+            filed = dataclasses.replace(sig, story_id=best.story_id) if joined and best is not None else sig
+            added.append(filed)
+            story_ids.append(filed.story_id)
         await self.store.add_many(added)
         return story_ids

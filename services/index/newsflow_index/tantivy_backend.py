@@ -204,13 +204,16 @@ class TantivyBackend:
 
     async def story(self, story_id: str) -> list[ExtractedDocument]:
         query = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, self._term("story_id", story_id)), (tantivy.Occur.Must, self._term("kind", CANONICAL))]
+            [
+                (tantivy.Occur.Must, self._term("story_id", story_id)),
+                (tantivy.Occur.Must, self._term("kind", CANONICAL)),
+            ]
         )
         return sorted(await asyncio.to_thread(self._records, query), key=story_order)
 
     async def count(self) -> int:
         return await asyncio.to_thread(
-            lambda: self._searcher().search(self._term("kind", CANONICAL), 1, count=True).count or 0
+            lambda: int(self._searcher().search(self._term("kind", CANONICAL), 1, count=True).count or 0)  # type: ignore[attr-defined]
         )
 
     async def all_records(self) -> list[ExtractedDocument]:

@@ -23,7 +23,7 @@ import hashlib
 import re
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -98,7 +98,8 @@ class MinHasher:
     def signature(self, hashes: np.ndarray) -> np.ndarray:
         """The MinHash signature (uint32 per permutation) of a non-empty set of shingle hashes."""
         permuted = (self._a * hashes[np.newaxis, :] + self._b) % _MERSENNE_PRIME
-        return (permuted.min(axis=1) & 0xFFFFFFFF).astype(np.uint32)
+        signature: np.ndarray = (permuted.min(axis=1) & 0xFFFFFFFF).astype(np.uint32)
+        return signature
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -210,7 +211,7 @@ class RedisLshStore:
             values = await self._redis.mget([f"{self._prefix}:sig:{d}" for d in doc_ids])
         except (RedisError, OSError) as exc:
             raise _redis_unavailable(exc) from exc
-        return {d: np.frombuffer(v, dtype=np.uint32) for d, v in zip(doc_ids, values, strict=True) if v}
+        return {d: np.frombuffer(bytes(v), dtype=np.uint32) for d, v in zip(doc_ids, values, strict=True) if v}
 
     async def add_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> None:
         if not entries:
@@ -277,7 +278,9 @@ class _Candidate:
 class Deduplicator:
     """Finds, for a batch of stripped documents, which are duplicates of which (URL, exact, near)."""
 
-    def __init__(self, urls: ClaimStore, bodies: ClaimStore, near: LshStore, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> None:
+    def __init__(
+        self, urls: ClaimStore, bodies: ClaimStore, near: LshStore, threshold: float = NEAR_DUPLICATE_THRESHOLD
+    ) -> None:
         self.urls = urls
         self.bodies = bodies
         self.near = near
@@ -314,7 +317,9 @@ class Deduplicator:
         await self._by_claim(self.urls, "duplicate_url", docs, verdicts, key)
 
     @staticmethod
-    async def _by_claim(store: ClaimStore, reason: str, docs: Sequence[StrippedDocument], verdicts: list[Duplicate | None], key_of) -> None:  # type: ignore[no-untyped-def]
+    async def _by_claim(
+        store: ClaimStore, reason: str, docs: Sequence[StrippedDocument], verdicts: list[Duplicate | None], key_of
+    ) -> None:  # type: ignore[no-untyped-def]
         pending = [(i, key) for i, doc in enumerate(docs) if verdicts[i] is None and (key := key_of(doc))]
         owners = await store.claim_many([(key, docs[i].doc_id) for i, key in pending])
         for (i, _), owner in zip(pending, owners, strict=True):

@@ -2,7 +2,7 @@ import pytest
 
 from newsflow_clean.normalize import decode, detect_format, normalize_whitespace, repair
 from newsflow_clean.stage import CleanStage
-from newsflow_shared.models import CleanDocument, RawDocument
+from newsflow_shared.models import RawDocument
 from newsflow_shared.stage import Rejected
 
 ENGLISH = "The foreign ministers discussed the military buildup near the border on Friday."

@@ -1,0 +1,101 @@
+"""The search page in headless Chromium: it searches, shows results with snippet, outlet, date and
+entities, groups story-mates and duplicates, and offers facets. Skipped where Chromium is absent
+(Debian's ``chromium`` package: ``make install-browser``)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from newsflow_index.api import start_api
+from newsflow_index.tantivy_backend import TantivyBackend
+from tests.contract.corpus import CORPUS
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,900",
+    "--virtual-time-budget=5000",  # let the page's fetch and rendering finish before dumping
+]
+
+
+@pytest.fixture
+async def page_address(tmp_path: Path) -> AsyncIterator[str]:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (make install-browser)")
+    backend = TantivyBackend(tmp_path / "index")
+    await backend.upsert_many(CORPUS)
+    runner, address = await start_api(backend, "127.0.0.1", 0)
+    try:
+        yield address
+    finally:
+        await runner.cleanup()
+        await backend.close()
+
+
+async def chromium(tmp_path: Path, *args: str) -> str:
+    assert CHROMIUM is not None
+    process = await asyncio.create_subprocess_exec(
+        CHROMIUM,
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    return stdout.decode()
+
+
+class Results(HTMLParser):
+    """The rendered results: each article's data attributes and the text of its parts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.articles: list[dict[str, str]] = []
+        self._part: str | None = None
+        self.facet_links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "article":
+            self.articles.append({"doc_id": attributes.get("data-doc-id") or "", "text": ""})
+        if tag == "a" and (attributes.get("href") or "").startswith("?") and "entity=" in (attributes.get("href") or ""):
+            self.facet_links.append(attributes["href"] or "")
+
+    def handle_data(self, data: str) -> None:
+        if self.articles:
+            self.articles[-1]["text"] += data
+
+
+async def test_the_page_renders_search_results_with_groups_and_facets(page_address: str, tmp_path: Path):
+    dom = await chromium(tmp_path, "--dump-dom", f"{page_address}?q=ukraine")
+    parsed = Results()
+    parsed.feed(dom)
+    assert "3 matching documents in 2 stories" in dom
+    assert {a["doc_id"] for a in parsed.articles} in ({"call", "blinken"}, {"call-2", "blinken"})
+    story = next(a for a in parsed.articles if a["doc_id"] != "blinken")
+    assert "Same story:" in story["text"] and "Duplicates:" in story["text"] and "Biden and Putin talk (republished)" in story["text"]
+    assert "RFE/RL" in dom and "2021-04-13" in dom and "Vladimir Putin" in story["text"]
+    assert "<b>Ukraine</b>" in dom, "the snippet highlights the query"
+    assert "<script>alert(1)</script>" not in dom, "document text is escaped"
+    assert any("entity=Joe+Biden" in link for link in parsed.facet_links)
+
+
+async def test_a_screenshot_of_the_results(page_address: str, tmp_path: Path):
+    shot = tmp_path / "search.png"
+    await chromium(tmp_path, f"--screenshot={shot}", f"{page_address}?q=biden")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
