@@ -73,7 +73,11 @@ class Results(HTMLParser):
         attributes = dict(attrs)
         if tag == "article":
             self.articles.append({"doc_id": attributes.get("data-doc-id") or "", "text": ""})
-        if tag == "a" and (attributes.get("href") or "").startswith("?") and "entity=" in (attributes.get("href") or ""):
+        if (
+            tag == "a"
+            and (attributes.get("href") or "").startswith("?")
+            and "entity=" in (attributes.get("href") or "")
+        ):
             self.facet_links.append(attributes["href"] or "")
 
     def handle_data(self, data: str) -> None:
@@ -88,7 +92,11 @@ async def test_the_page_renders_search_results_with_groups_and_facets(page_addre
     assert "3 matching documents in 2 stories" in dom
     assert {a["doc_id"] for a in parsed.articles} in ({"call", "blinken"}, {"call-2", "blinken"})
     story = next(a for a in parsed.articles if a["doc_id"] != "blinken")
-    assert "Same story:" in story["text"] and "Duplicates:" in story["text"] and "Biden and Putin talk (republished)" in story["text"]
+    assert (
+        "Same story:" in story["text"]
+        and "Duplicates:" in story["text"]
+        and "Biden and Putin talk (republished)" in story["text"]
+    )
     assert "RFE/RL" in dom and "2021-04-13" in dom and "Vladimir Putin" in story["text"]
     assert "<b>Ukraine</b>" in dom, "the snippet highlights the query"
     assert "<script>alert(1)</script>" not in dom, "document text is escaped"

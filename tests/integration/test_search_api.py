@@ -61,7 +61,9 @@ async def test_openapi_describes_every_route_and_its_schemas(api: httpx.AsyncCli
     spec = (await api.get("/openapi.json")).json()
     assert spec["openapi"].startswith("3.")
     assert set(spec["paths"]) == {"/v1/search", "/v1/documents/{doc_id}", "/v1/stories/{story_id}"}
-    assert {"SearchResponse", "DocumentResponse", "StoryResponse", "DocumentBrief"} <= set(spec["components"]["schemas"])
+    assert {"SearchResponse", "DocumentResponse", "StoryResponse", "DocumentBrief"} <= set(
+        spec["components"]["schemas"]
+    )
     for path in spec["paths"].values():
         ok = path["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
         assert ok.removeprefix("#/components/schemas/") in spec["components"]["schemas"]

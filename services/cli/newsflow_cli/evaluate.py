@@ -1,4 +1,4 @@
-"""``make eval``: strip/extract quality on the benchmark dev set and the seeds, in one run.
+"""``make eval``: strip/extract, dedup and story quality on the dev set and the seeds, in one run.
 
 HTML and flattened text go through the strip stage's own functions; the seeds go through
 ``newsflow extract``'s in-process pipeline, so titles, dates and entities are the product's.
@@ -9,6 +9,7 @@ pages); ``make train`` prints the cross-validated figure, the honest held-out es
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 import trafilatura
 
 from newsflow_cli.extract_cmd import InProcessPipeline
+from newsflow_cli.planted import PlantedFigures, StoryFigures, as_document, planted_figures, story_figures
 from newsflow_strip.corpus import DevPage, SeedPage, dev_set_dir, load_dev_pages, load_seed_pages
 from newsflow_strip.html import strip_html
 from newsflow_strip.metric import CorpusScore, score_corpus, score_document
@@ -74,8 +76,12 @@ def _scored_body(seed: SeedPage, body: str) -> str:
     return "\n\n".join(p for p in body.split("\n\n") if p.strip() not in unscored)
 
 
-def seed_figures(seeds: list[SeedPage], pipeline: InProcessPipeline) -> SeedFigures:
-    records = {r["source"].rsplit("/", 1)[-1]: r for r in pipeline.run([str(s.path) for s in seeds])}
+def seed_records(seeds: list[SeedPage], pipeline: InProcessPipeline) -> dict[str, dict[str, Any]]:
+    """``newsflow extract``'s record of each seed, by file name."""
+    return {r["source"].rsplit("/", 1)[-1]: r for r in pipeline.run([str(s.path) for s in seeds])}
+
+
+def seed_figures(seeds: list[SeedPage], records: dict[str, dict[str, Any]]) -> SeedFigures:
     body = score_corpus(score_document(_scored_body(s, records[s.name]["body"]), s.gold_body()) for s in seeds)
     with_title = [s for s in seeds if s.gold.get("title")]
     exact = sum(records[s.name]["title"] == s.gold["title"] for s in with_title)
@@ -114,11 +120,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {}
     root = dev_set_dir()
+    pipeline = InProcessPipeline()
+    seed_pages = load_seed_pages()
+    records = seed_records(seed_pages, pipeline)
+    dev_documents = []
     if root is None:
         print("dev set not found (set NEWSFLOW_DEV_SET): skipping dev-set figures")
     else:
-        figures["dev"] = dev_figures(load_dev_pages(root))
-    figures["seeds"] = seed_figures(load_seed_pages(), InProcessPipeline())
+        pages = load_dev_pages(root)
+        figures["dev"] = dev_figures(pages)
+        figures["planted"] = asyncio.run(planted_figures(pages))
+        dev_documents = [as_document(r) for r in pipeline.run([str(p.text_path) for p in pages]) if "error" not in r]
+    figures["seeds"] = seed_figures(seed_pages, records)
+    figures["stories"] = asyncio.run(story_figures({n: as_document(r) for n, r in records.items()}, dev_documents))
     if args.json:
         print(json.dumps(figures, default=lambda o: o.__dict__ if hasattr(o, "__dict__") else str(o)))
         return 0
@@ -132,6 +146,26 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  flattened text          {_fmt(dev['text_in_sample'])}  (in-sample; `make train` prints cross-validated)"
         )
+    if "planted" in figures:
+        planted: PlantedFigures = figures["planted"]
+        print("dedup on a planted set (copies of the dev set's gold bodies)")
+        for kind, count in planted.planted.items():
+            print(f"  {kind:<22}  caught {planted.caught[kind]}/{count}")
+        print(
+            f"  recall (≤ 2% edited)    {planted.recall(('edited 1%', 'edited 2%')):.3f}   precision {planted.precision():.3f}"
+            f"   false merges {planted.false_merges}, originals merged {planted.originals_merged}"
+        )
+    stories: StoryFigures = figures["stories"]
+    print("stories")
+    print(f"  seeds                   {stories.seed_stories}  as expected: {stories.seeds_as_expected}")
+    print(f"  seed duplicates         {stories.seed_duplicates} (expected 0)")
+    if stories.dev_pages:
+        merged = sum(len(g) for g in stories.dev_stories)
+        print(
+            f"  dev set                 {merged}/{stories.dev_pages} pages in {len(stories.dev_stories)} multi-page stories:"
+        )
+        for group in stories.dev_stories:
+            print("    - " + "\n      ".join(group))
     seeds: SeedFigures = figures["seeds"]
     print("seeds")
     print(f"  body (gold body lines)  {_fmt(seeds.body)}")

@@ -22,8 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -49,7 +48,6 @@ MIN_SHINGLES = 8
 no evidence of a copy."""
 
 _WORD = re.compile(r"\w+")
-_MERSENNE_PRIME = (1 << 61) - 1
 _ROWS = NUM_PERMUTATIONS // LSH_BANDS
 
 
@@ -80,25 +78,37 @@ def body_fingerprint(body: str) -> str:
 
 
 class MinHasher:
-    """MinHash signatures over word shingles with fixed, seeded permutations (same everywhere)."""
+    """MinHash signatures over word shingles with fixed, seeded permutations (same everywhere).
+
+    Each permutation is a multiply-shift hash of the shingle's 64-bit hash: ``(a·x + b) mod 2^64``
+    with random odd ``a``, keeping the top 32 bits. (A linear hash mod a prime with 32-bit
+    factors barely permutes 32-bit inputs: its minima all fall on the smallest inputs and the
+    estimate of the Jaccard similarity collapses.)
+    """
 
     def __init__(self, num_permutations: int = NUM_PERMUTATIONS, seed: int = 1) -> None:
         generator = np.random.default_rng(seed)
-        # a, b < 2^32 and hashes < 2^32 keep a*h + b below 2^64, so uint64 arithmetic is exact.
-        self._a = generator.integers(1, 1 << 32, size=(num_permutations, 1), dtype=np.uint64)
-        self._b = generator.integers(0, 1 << 32, size=(num_permutations, 1), dtype=np.uint64)
+        self._a = generator.integers(0, 1 << 63, size=(num_permutations, 1), dtype=np.uint64) * np.uint64(
+            2
+        ) + np.uint64(1)
+        self._b = generator.integers(0, 1 << 63, size=(num_permutations, 1), dtype=np.uint64)
 
     @staticmethod
     def shingle_hashes(text: str) -> np.ndarray:
-        """32-bit hashes of the distinct word 5-grams of ``text`` (lowercased)."""
+        """64-bit hashes of the distinct word 5-grams of ``text`` (lowercased)."""
         words = _WORD.findall(text.lower())
         grams = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(len(words) - SHINGLE_WORDS + 1, 0))}
-        return np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
+        return np.fromiter(
+            (int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest(), "little") for g in grams),
+            dtype=np.uint64,
+            count=len(grams),
+        )
 
     def signature(self, hashes: np.ndarray) -> np.ndarray:
         """The MinHash signature (uint32 per permutation) of a non-empty set of shingle hashes."""
-        permuted = (self._a * hashes[np.newaxis, :] + self._b) % _MERSENNE_PRIME
-        signature: np.ndarray = (permuted.min(axis=1) & 0xFFFFFFFF).astype(np.uint32)
+        with np.errstate(over="ignore"):  # multiplication mod 2^64 is the point
+            permuted = (self._a * hashes[np.newaxis, :] + self._b) >> np.uint64(32)
+        signature: np.ndarray = permuted.min(axis=1).astype(np.uint32)
         return signature
 
 
