@@ -18,7 +18,7 @@ from newsflow_index.tantivy_backend import TantivyBackend
 ADMIN_DSN = os.environ.get("NEWSFLOW_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-async def _postgres_database() -> str:
+async def create_database() -> str:
     name = f"newsflow_test_{uuid.uuid4().hex[:12]}"
     try:
         async with await psycopg.AsyncConnection.connect(ADMIN_DSN, autocommit=True, connect_timeout=3) as admin:
@@ -28,7 +28,7 @@ async def _postgres_database() -> str:
     return name
 
 
-async def _drop_database(name: str) -> None:
+async def drop_database(name: str) -> None:
     async with await psycopg.AsyncConnection.connect(ADMIN_DSN, autocommit=True) as admin:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -44,10 +44,10 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         yield tantivy_backend
         await tantivy_backend.close()
         return
-    database = await _postgres_database()
+    database = await create_database()
     postgres_backend = PostgresBackend(dsn_for(database))
     try:
         yield postgres_backend
     finally:
         await postgres_backend.close()
-        await _drop_database(database)
+        await drop_database(database)

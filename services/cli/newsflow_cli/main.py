@@ -42,7 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the summary as one JSON object (last line)")
     run.add_argument("--data-dir", help=f"index, logs and state (default {DEFAULT_DATA_DIR}/)")
     run.add_argument("--timeout", type=float, default=900.0, help="--once gives up after this many seconds")
-    run.add_argument("--port", type=int, default=0, help="search server port without --once (default: free port)")
+    run.add_argument("--port", type=int, default=0, help="search page port without --once (default: a free port)")
+    run.add_argument(
+        "--postgres", metavar="DSN", help="index into this PostgreSQL database instead of the embedded tantivy index"
+    )
     run.add_argument(
         "--wait-ready", action="store_true", help="send inputs only once every stage is ready (models loaded)"
     )
@@ -291,7 +294,7 @@ async def _run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, shutdown.set)
 
-    stack = EmbeddedStack(_data_dir(args.data_dir))
+    stack = EmbeddedStack(_data_dir(args.data_dir), args.postgres)
     stop_following = asyncio.Event()
     follower: asyncio.Task[None] | None = None
     sender: asyncio.Task[None] | None = None

@@ -357,7 +357,7 @@ class Deduplicator:
             mine = candidates[i]
             assert mine.signature is not None
             pool = {d: known[d] for d in neighbours[i] if d in known}
-            pool.update({d: s for d, s, keys in added if set(keys) & set(mine.keys)})
+            pool.update({d: s for d, s, keys in added if d != mine.doc_id and set(keys) & set(mine.keys)})
             best = max(((similarity(mine.signature, s), d) for d, s in pool.items()), default=(0.0, ""))
             if best[0] >= self.threshold:
                 verdicts[i] = Duplicate("duplicate_near", best[1], round(best[0], 3))
