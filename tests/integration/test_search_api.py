@@ -69,6 +69,12 @@ async def test_openapi_describes_every_route_and_its_schemas(api: httpx.AsyncCli
         assert ok.removeprefix("#/components/schemas/") in spec["components"]["schemas"]
 
 
+async def test_probes(api: httpx.AsyncClient):
+    assert (await api.get("/healthz")).status_code == 200
+    ready = await api.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["documents"] == 4
+
+
 async def test_the_page_is_served(api: httpx.AsyncClient):
     page = await api.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

