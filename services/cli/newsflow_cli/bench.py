@@ -81,8 +81,61 @@ def build_corpus(out_dir: Path, documents: int) -> list[Path]:
     return paths
 
 
-async def _baseline(paths: list[Path], redis_url: str, index_dir: Path) -> float:
-    """Docs/s of the serial script: every stage's work for one document, then the next."""
+REDIS_KEY_SPACES = ("newsflow:dedup:", "newsflow:story:", "newsflow:template:", "newsflow:cache:")
+
+
+async def redis_bytes_per_document(redis: Any, documents: int) -> dict[str, float]:
+    """Redis memory per document in each key space (MEMORY USAGE of every key, summed)."""
+    totals = dict.fromkeys(REDIS_KEY_SPACES, 0)
+    async for key in redis.scan_iter(match="newsflow:*", count=1000):
+        name = key.decode()
+        space = next((p for p in REDIS_KEY_SPACES if name.startswith(p)), None)
+        if space is not None:
+            totals[space] += await redis.memory_usage(key) or 0
+    return {space: total / max(documents, 1) for space, total in totals.items()}
+
+
+async def dedup_rates(bodies: list[str], redis_url: str, batch: int = 64) -> tuple[float, float]:
+    """Docs/s of deduplication against Redis, one document per call and ``batch`` per call."""
+    from datetime import UTC, datetime
+
+    from redis.asyncio import Redis
+
+    from newsflow_shared.models import StrippedDocument
+    from newsflow_strip.dedup import Deduplicator, body_fingerprint
+
+    redis = Redis.from_url(redis_url)
+    rates = []
+    for size in (1, batch):
+        await redis.flushdb()
+        dedup = Deduplicator.in_redis(redis, 3600)
+        docs = [
+            StrippedDocument(
+                doc_id=f"d{size}-{i}", source="bench", body=body, format="text",
+                fingerprint=body_fingerprint(body), fetched_at=datetime.now(UTC),
+            )
+            for i, body in enumerate(bodies)
+        ]  # fmt: skip
+        started = time.perf_counter()
+        for at in range(0, len(docs), size):
+            await dedup.find(docs[at : at + size])
+        rates.append(len(docs) / (time.perf_counter() - started))
+    await redis.flushdb()
+    await redis.aclose()
+    return rates[0], rates[1]
+
+
+def unique_bodies(count: int) -> list[str]:
+    """``count`` article bodies from the dev set's gold, editions marked like the corpus's pages."""
+    root = dev_set_dir()
+    assert root is not None
+    golds = [p.gold for p in load_dev_pages(root)]
+    return [editioned(f">{golds[n % len(golds)]}<", n // len(golds))[1:-1] for n in range(count)]
+
+
+async def _baseline(paths: list[Path], redis_url: str, index_dir: Path) -> tuple[float, dict[str, float]]:
+    """Docs/s of the serial script (every stage's work for one document, then the next), and the
+    Redis memory it left per document in each key space."""
     from redis.asyncio import Redis
 
     from newsflow_clean.stage import CleanStage
@@ -118,8 +171,9 @@ async def _baseline(paths: list[Path], redis_url: str, index_dir: Path) -> float
                 break
     elapsed = time.perf_counter() - started
     await index.stop()
+    memory = await redis_bytes_per_document(redis, len(paths))
     await redis.aclose()
-    return len(paths) / elapsed
+    return len(paths) / elapsed, memory
 
 
 @dataclass
@@ -233,10 +287,18 @@ def main(argv: list[str] | None = None) -> int:
         redis = redis_process(redis_port, work / "redis", work / "logs")
         asyncio.run(start_and_wait(redis, redis_port))
         try:
-            baseline = asyncio.run(_baseline(paths, f"redis://127.0.0.1:{redis_port}/0", work / "baseline-index"))
+            redis_url = f"redis://127.0.0.1:{redis_port}/0"
+            baseline, memory = asyncio.run(_baseline(paths, redis_url, work / "baseline-index"))
+            one, batched = asyncio.run(dedup_rates(unique_bodies(len(paths)), redis_url))
         finally:
             redis.stop()
         print(f"baseline (one process, document by document): {baseline:.1f} docs/s")
+        print(
+            "Redis per document: "
+            + ", ".join(f"{space.split(':')[1]} {size / 1024:.1f} KiB" for space, size in memory.items())
+            + f" (per million documents: {sum(memory.values()) * 1e6 / 2**30:.1f} GiB)"
+        )
+        print(f"dedup against Redis: {one:.0f} docs/s one at a time, {batched:.0f} docs/s in batches of 64")
 
         peak = run_pipeline(paths, work / "peak")
         pipeline = peak.summary["indexed"] / peak.summary["processing_s"]
@@ -259,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
         paced = run_pipeline(paths[: max(200, int(half * 60))], work / "paced", rate=half)
         lat = latencies(work / "paced" / "index")
         total = lat.pop("ingest→index")
-        assert len(total) == paced.summary["indexed"], "every indexed record carries its timestamps"
+        stored = paced.summary["indexed"] + paced.summary.get("duplicates", 0)
+        assert len(total) == stored, "every stored record carries its timestamps"
         print(
             f"ingest→indexed latency at {half:.1f} docs/s (half the peak), {len(total)} documents: "
             f"p50 {_percentile(total, 50) * 1000:.0f} ms, p99 {_percentile(total, 99) * 1000:.0f} ms"

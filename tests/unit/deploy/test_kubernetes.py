@@ -198,4 +198,6 @@ def test_dev_state_redis_never_evicts_and_its_cache_redis_is_bounded():
     [state] = deployments["redis"]["spec"]["template"]["spec"]["containers"]
     [cache] = deployments["redis-cache"]["spec"]["template"]["spec"]["containers"]
     assert state["args"][state["args"].index("--maxmemory-policy") + 1] == "noeviction"
-    assert cache["args"][cache["args"].index("--maxmemory-policy") + 1] == "allkeys-lru" and "--maxmemory" in cache["args"]
+    assert (
+        cache["args"][cache["args"].index("--maxmemory-policy") + 1] == "allkeys-lru" and "--maxmemory" in cache["args"]
+    )
