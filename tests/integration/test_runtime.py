@@ -6,7 +6,7 @@ import json
 import uuid
 
 from newsflow_shared import topics
-from newsflow_shared.models import CleanDocument, DeadLetter, RawDocument, StageEvent
+from newsflow_shared.models import CleanDocument, DeadLetter, RawDocument, StrippedDocument, utc_now
 from tests.integration.kafka_helpers import produce, read_until
 
 
@@ -57,36 +57,41 @@ async def test_bad_records_are_dead_lettered_with_reasons_and_the_stream_continu
     assert b"this is not json" in by_reason["invalid_json"].payload  # the original bytes, for replay
 
 
+def article(tag: str) -> str:
+    """Prose the strip stage keeps as an article body, unique to ``tag``."""
+    return "\n\n".join(
+        f"The council of district {tag} met on day {i} to discuss the budget, and the mayor said that "
+        f"the plan for the {tag} bridge would be published after the vote on Thursday evening."
+        for i in range(8)
+    )
+
+
+def cleaned(doc_id: str, text: str) -> CleanDocument:
+    return CleanDocument(
+        doc_id=doc_id, source=f"test:{doc_id}", content=text, format="text", fingerprint=doc_id, fetched_at=utc_now()
+    )
+
+
 async def test_a_redelivered_document_is_not_a_duplicate_of_itself(settings, service_factory):
+    """Dedup (in strip, with Redis) marks a copy under another id, never a redelivery of the same id."""
     tag = uuid.uuid4().hex[:8]
-    text = f"Report {tag}: the same words under two different ids, for the dedup test."
-    original = raw(f"{tag}-a", text)
-    service_factory("clean")
+    original, copy = cleaned(f"{tag}-a", article(tag)), cleaned(f"{tag}-b", article(tag))
+    service_factory("strip")
     bootstrap = settings.kafka.bootstrap_servers
+    ours = lambda r: r.key.decode().startswith(tag)  # noqa: E731
 
-    def clean_events(kept):
-        return [StageEvent.model_validate_json(r.value) for r in kept]
-
-    is_ours = lambda r: (StageEvent.model_validate_json(r.value).doc_id or "").startswith(tag)  # noqa: E731
-    await produce(bootstrap, topics.RAW, [wire(original), wire(original)])  # a redelivery
-    events = clean_events(
-        await read_until(
-            bootstrap,
-            topics.EVENTS,
-            done=lambda k: len(clean_events(k)) >= 2,
-            keep=lambda r: is_ours(r) and b'"clean"' in r.value,
-        )
-    )
-    assert [e.outcome for e in events] == ["forwarded", "forwarded"]
-
-    await produce(bootstrap, topics.RAW, [wire(raw(f"{tag}-b", text))])  # same content, another document
-    events = clean_events(
-        await read_until(
-            bootstrap, topics.EVENTS, done=lambda k: len(k) >= 3, keep=lambda r: is_ours(r) and b'"clean"' in r.value
-        )
-    )
-    copy = next(e for e in events if e.doc_id == f"{tag}-b")
-    assert (copy.outcome, copy.reason) == ("dropped", "duplicate_exact")
+    await produce(bootstrap, topics.CLEAN, [(original.partition_key(), original.to_wire())] * 2)  # a redelivery
+    await read_until(bootstrap, topics.STRIPPED, done=lambda k: len(k) >= 2, keep=ours)
+    await produce(bootstrap, topics.CLEAN, [(copy.partition_key(), copy.to_wire())])  # same body, another document
+    stripped = [
+        StrippedDocument.model_validate_json(r.value)
+        for r in await read_until(bootstrap, topics.STRIPPED, done=lambda k: len(k) >= 3, keep=ours)
+    ]
+    assert [(d.doc_id, d.duplicate_of, d.duplicate_reason) for d in stripped] == [
+        (f"{tag}-a", None, None),
+        (f"{tag}-a", None, None),
+        (f"{tag}-b", f"{tag}-a", "duplicate_exact"),
+    ]
 
 
 async def test_sigkill_mid_stream_loses_nothing(settings, service_factory):
