@@ -74,6 +74,36 @@ class IngestSettings(_Section):
         8 << 20, ge=1 << 10, description="Larger documents are dead-lettered (document_too_large)."
     )
     max_files_per_request: int = Field(100_000, ge=1)
+    max_items_per_source: int = Field(10_000, ge=1, description="Most feed items or sitemap URLs read from one source.")
+    allow_private_network: bool = Field(
+        False,
+        description="Lift the SSRF guard: fetch loopback and private addresses (local feeds). "
+        "NEWSFLOW_INGEST__ALLOW_PRIVATE_NETWORK",
+    )
+    allowed_private_endpoints: list[str] = Field(
+        default_factory=list, description='"host:port" endpoints fetched despite the guard (one local feed server).'
+    )
+    connect_timeout_s: float = Field(5.0, gt=0)
+    read_timeout_s: float = Field(20.0, gt=0, description="Longest wait for any read from a server.")
+    max_redirects: int = Field(5, ge=0)
+    max_decompression_ratio: float = Field(
+        100.0, gt=1, description="A compressed body inflating past the size cap at more than this ratio is a bomb."
+    )
+    per_host_concurrency: int = Field(2, ge=1)
+    politeness_delay_s: float = Field(1.0, ge=0, description="Least time between two request starts to one host.")
+    max_retries: int = Field(3, ge=0, description="Retries on 429 and 5xx.")
+    retry_backoff_s: float = Field(0.5, ge=0, description="First backoff; doubles per retry (Retry-After wins).")
+    max_retry_after_s: float = Field(60.0, ge=0, description="A longer Retry-After gives up (rate_limited).")
+    respect_robots: bool = Field(True, description="Honour robots.txt (cached per host for an hour).")
+    user_agent: str = Field("newsflow/0.1 (+https://github.com/newsflow/newsflow)")
+    fetch_concurrency: int = Field(16, ge=1, description="Pages fetched at once for one request (all hosts).")
+    seen_ttl_s: int = Field(30 * 24 * 3600, ge=60, description="How long a fetched feed item is remembered.")
+    api_tokens: list[str] = Field(
+        default_factory=list, description="Bearer tokens the push API accepts. NEWSFLOW_INGEST__API_TOKENS (JSON list)"
+    )
+    api_auth_disabled: bool = Field(False, description="Accept unauthenticated pushes (local use only).")
+    api_max_request_bytes: int = Field(32 << 20, ge=1 << 10, description="Largest push request body.")
+    api_max_batch: int = Field(100, ge=1, description="Most documents in one push request.")
 
 
 class ExtractSettings(_Section):

@@ -36,7 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the embedded stack (broker, Redis, five services)")
     run.add_argument(
-        "--input", nargs="+", action="extend", default=[], metavar="PATH", help="files or directories to ingest"
+        "--input",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="SOURCE",
+        help="files, directories, WARC archives, .urls lists, or page, feed or sitemap URLs",
+    )
+    run.add_argument(
+        "--allow-private-network",
+        action="store_true",
+        help="let ingest fetch loopback and private addresses (local feeds); refused by default",
     )
     run.add_argument("--once", action="store_true", help="exit when every input reached a terminal state")
     run.add_argument("--json", action="store_true", help="print the summary as one JSON object (last line)")
@@ -294,7 +304,12 @@ async def _run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, shutdown.set)
 
-    stack = EmbeddedStack(_data_dir(args.data_dir), args.postgres)
+    overrides: dict[str, Any] = {}
+    if args.postgres:
+        overrides["index"] = {"backend": "postgres", "postgres_dsn": args.postgres}
+    if args.allow_private_network:
+        overrides["ingest"] = {"allow_private_network": True}
+    stack = EmbeddedStack(_data_dir(args.data_dir), overrides)
     stop_following = asyncio.Event()
     follower: asyncio.Task[None] | None = None
     sender: asyncio.Task[None] | None = None

@@ -23,6 +23,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from newsflow_cli.registry import SERVICES
 from newsflow_shared.settings import ObservabilitySettings, Settings, settings_to_env
@@ -174,10 +175,10 @@ async def start_and_wait(process: ManagedProcess, port: int, timeout_s: float = 
 class EmbeddedStack:
     """Starts and supervises broker, Redis and services under ``data_dir``."""
 
-    def __init__(self, data_dir: Path, postgres_dsn: str | None = None) -> None:
+    def __init__(self, data_dir: Path, overrides: dict[str, Any] | None = None) -> None:
         self.data_dir = data_dir.resolve()
-        self.postgres_dsn = postgres_dsn
-        """Index into this PostgreSQL database instead of the embedded tantivy index."""
+        self.overrides = overrides or {}
+        """Settings sections the user chose (``--postgres``, ``--allow-private-network``)."""
         self.logs = self.data_dir / "logs"
         self.broker: ManagedProcess | None = None
         self.redis: ManagedProcess | None = None
@@ -199,7 +200,7 @@ class EmbeddedStack:
                 "kafka": {"bootstrap_servers": f"127.0.0.1:{broker_port}", "partitions": EMBEDDED_PARTITIONS},
                 "redis": {"url": f"redis://127.0.0.1:{redis_port}/0"},
                 "data_dir": self.data_dir,
-                "index": {"backend": "postgres", "postgres_dsn": self.postgres_dsn} if self.postgres_dsn else {},
+                **self.overrides,
             }
         )
         return self.settings

@@ -15,16 +15,22 @@ from newsflow_shared.stage import Rejected
 CONTENT_TYPES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 SUPPORTED_SUFFIXES = frozenset(CONTENT_TYPES) | JSON_SUFFIXES
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 
 # Keys a JSON record may use for its content, in order of preference, and the type they imply.
 _JSON_CONTENT_KEYS = (("html", "text/html"), ("content", None), ("text", "text/plain"), ("body", None))
+
+
+def _supported(path: Path) -> bool:
+    name = path.name.lower()
+    return path.suffix.lower() in SUPPORTED_SUFFIXES or name.endswith(WARC_SUFFIXES)
 
 
 def list_files(source: Path, limit: int) -> list[Path]:
     """The supported files under ``source`` (itself if a file), sorted for a stable order."""
     if source.is_file():
         return [source]
-    files = sorted(p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    files = sorted(p for p in source.rglob("*") if p.is_file() and _supported(p))
     if len(files) > limit:
         raise Rejected("too_many_files", f"{source} holds {len(files)} files; the limit is {limit}")
     return files

@@ -25,15 +25,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import numpy as np
-from courlan import normalize_url
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from newsflow_shared.models import StrippedDocument
 from newsflow_shared.stage import TransientError
+from newsflow_shared.urls import canonical_url
 
 SHINGLE_WORDS = 5
 NUM_PERMUTATIONS = 128
@@ -59,17 +58,6 @@ class Duplicate:
     """``duplicate_url``, ``duplicate_exact`` or ``duplicate_near``."""
     canonical_id: str
     similarity: float = 1.0
-
-
-def canonical_url(url: str) -> str | None:
-    """The URL with a lowercase host and no fragment or tracking parameters (None unless http(s))."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    try:
-        return normalize_url(url, strict=True)
-    except (ValueError, AttributeError):
-        return None
 
 
 def body_fingerprint(body: str) -> str:

@@ -3,12 +3,12 @@
 from datetime import UTC, datetime
 
 from newsflow_shared.models import CleanDocument, StrippedDocument
+from newsflow_shared.urls import canonical_url
 from newsflow_strip.dedup import (
     Deduplicator,
     InMemoryClaimStore,
     MinHasher,
     body_fingerprint,
-    canonical_url,
     similarity,
 )
 from newsflow_strip.stage import StripStage
