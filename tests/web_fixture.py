@@ -175,3 +175,38 @@ def seed_paths_served(site: Site) -> list[str]:
 
 def served_path(path: Path) -> str:
     return f"/seeds/{path.name}"
+
+
+class SiteThread:
+    """The site on its own event loop in a thread, for tests that run ``newsflow`` as a process."""
+
+    def __init__(self, oversize_bytes: int) -> None:
+        import threading
+
+        self._oversize = oversize_bytes
+        self._ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._stop: asyncio.Event | None = None
+        self.site: Site | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self._stop = asyncio.Event()
+            async for site in serve_site(self._oversize):
+                self.site = site
+                self._ready.set()
+                await self._stop.wait()
+
+        self._loop.run_until_complete(main())
+
+    def __enter__(self) -> Site:
+        self._thread.start()
+        assert self._ready.wait(30), "the local site did not start"
+        assert self.site is not None
+        return self.site
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)

@@ -86,6 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8090)
     _add_backend_arguments(serve)
 
+    push = commands.add_parser(
+        "ingest-api", help="serve the push API (POST /v1/documents) against the configured broker"
+    )
+    push.add_argument("--host", default="127.0.0.1", help="bind address (0.0.0.0 in a container)")
+    push.add_argument("--port", type=int, default=8082)
+
+    poll = commands.add_parser("poll", help="send each feed in FILE to ingest on its schedule (interval ± jitter)")
+    poll.add_argument("file", help='lines of "URL [INTERVAL_S]"; # starts a comment')
+    poll.add_argument("--interval", type=float, default=300.0, help="seconds between polls of a feed without its own")
+    poll.add_argument("--once", action="store_true", help="send every feed once and exit")
+
     migrate = commands.add_parser("migrate", help="create or upgrade the PostgreSQL index schema")
     migrate.add_argument("--postgres", metavar="DSN", help="default: NEWSFLOW_INDEX__POSTGRES_DSN")
 
@@ -146,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         configure_logging(os.environ.get("NEWSFLOW_LOG_LEVEL", "INFO"))
         return asyncio.run(_serve(args))
+    if args.command == "ingest-api":
+        return _ingest_api(args.host, args.port)
+    if args.command == "poll":
+        return _poll(args)
     if args.command == "migrate":
         return asyncio.run(_migrate(args.postgres or os.environ.get("NEWSFLOW_INDEX__POSTGRES_DSN")))
     if args.command == "service":
@@ -213,6 +228,49 @@ async def _serve(args: argparse.Namespace) -> int:
     finally:
         await runner.cleanup()
         await backend.close()
+    return 0
+
+
+def _ingest_api(host: str, port: int) -> int:
+    from newsflow_ingest.push_api import ApiConfigurationError, serve_push_api
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"newsflow ingest-api: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        await serve_push_api(settings, host, port, stop, lambda url: log.info("push API at %s", url))
+
+    try:
+        asyncio.run(serve())
+    except ApiConfigurationError as exc:
+        print(f"newsflow ingest-api: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _poll(args: argparse.Namespace) -> int:
+    from newsflow_cli.poll import FeedSchedule, poll_forever
+
+    try:
+        settings = load_settings()
+        schedule = FeedSchedule.read(Path(args.file), args.interval)
+    except (SettingsError, OSError, ValueError) as exc:
+        print(f"newsflow poll: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+
+    async def send(sources: Sequence[str]) -> None:
+        await _send_requests(settings.kafka.bootstrap_servers, _requests(sources))
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(poll_forever(schedule, send, once=args.once))
     return 0
 
 
@@ -315,6 +373,7 @@ async def _run(args: argparse.Namespace) -> int:
     sender: asyncio.Task[None] | None = None
     services_ready: asyncio.Task[float] | None = None
     server = reader = None
+    push_api: asyncio.Task[None] | None = None
     summary: dict[str, Any] = {}
     exit_code = 0
     try:
@@ -336,6 +395,7 @@ async def _run(args: argparse.Namespace) -> int:
 
             reader = open_backend(settings)
             server, address = await start_api(reader, "127.0.0.1", args.port)
+            push_api = asyncio.create_task(_embedded_push_api(settings, shutdown))
             print(f"newsflow is running. Search page: {address}  (Ctrl-C to stop)", file=sys.stderr)
         last_line, last_print = "", 0.0
         while not shutdown.is_set():
@@ -374,7 +434,7 @@ async def _run(args: argparse.Namespace) -> int:
         stop_following.set()
         if sender is not None and not sender.done():
             sender.cancel()
-        for task in (follower, sender, services_ready):
+        for task in (follower, sender, services_ready, push_api):
             if task is not None:
                 if not task.done():
                     task.cancel()
@@ -384,6 +444,21 @@ async def _run(args: argparse.Namespace) -> int:
         sys.stderr.write("\n")
     _print_summary(summary, stack, args.json)
     return exit_code
+
+
+async def _embedded_push_api(settings: Any, stop: asyncio.Event) -> None:
+    """The push API beside the embedded stack, on a free loopback port, with a fresh token."""
+    import secrets
+
+    from newsflow_ingest.push_api import serve_push_api
+
+    token = secrets.token_urlsafe(24)
+    with_token = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"api_tokens": [token]})})
+
+    def announce(url: str) -> None:
+        print(f"Push API: POST {url}/v1/documents with 'Authorization: Bearer {token}'", file=sys.stderr)
+
+    await serve_push_api(with_token, "127.0.0.1", 0, stop, announce)
 
 
 def _print_summary(summary: dict[str, Any], stack: Any, as_json: bool) -> None:

@@ -1,0 +1,288 @@
+"""The push API: clients POST documents, and ask how far each one got.
+
+    POST /v1/documents         one document, or {"documents": [...]}; returns their ids (202)
+    GET  /v1/documents/{id}    the last stage that reported on it: forwarded / indexed / dropped /
+                               dead_lettered, with the reason
+    GET  /openapi.json, /healthz
+
+Writes need ``Authorization: Bearer <token>`` (``NEWSFLOW_INGEST__API_TOKENS``) unless auth is
+explicitly disabled for local use; reads need it too, since a status names documents. A request
+body is capped (``api_max_request_bytes``, 413 beyond), so is the batch (``api_max_batch``) and
+each document (``max_document_bytes``). Accepted documents go straight to the raw topic, keyed
+by a stable id (the client's id, else the canonical URL, else the content's hash), so pushing the
+same document twice updates it instead of doubling it. Document status comes from the lineage
+events topic, which this server follows in its own consumer group and keeps in Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pydantic import ValidationError
+from pydantic.json_schema import models_json_schema
+from redis.asyncio import Redis
+
+from newsflow_ingest.web import url_doc_id
+from newsflow_shared import topics
+from newsflow_shared.ingest_api import Accepted, DocumentStatus, PushedDocument, PushRequest, PushResponse
+from newsflow_shared.models import RawDocument, SourceHints, StageEvent, stable_doc_id, utc_now
+from newsflow_shared.settings import Settings
+
+log = logging.getLogger("newsflow.ingest.api")
+
+STATUS_TTL_S = 7 * 24 * 3600
+STAGE_ORDER = {"ingest": 0, "clean": 1, "strip": 2, "extract": 3, "index": 4}
+STATUS_GROUP = "newsflow-ingest-api-status"
+PRODUCER_KEY = web.AppKey("producer", AIOKafkaProducer)
+SETTINGS_KEY = web.AppKey("settings", Settings)
+REDIS_KEY = web.AppKey("redis", Redis)
+
+
+class ApiConfigurationError(RuntimeError):
+    """The API would start without authentication nobody asked to disable."""
+
+
+def pushed_doc_id(doc: PushedDocument) -> str:
+    """Stable identity: the client's id, else the canonical URL, else the content."""
+    if doc.id:
+        return stable_doc_id(f"id:{doc.id}")
+    if doc.url:
+        return url_doc_id(doc.url)
+    return stable_doc_id(f"push:{hashlib.sha256((doc.html or doc.text or '').encode()).hexdigest()}")
+
+
+def raw_document(doc: PushedDocument, request_id: str) -> RawDocument:
+    content = (doc.html if doc.html is not None else doc.text or "").encode("utf-8")
+    return RawDocument(
+        doc_id=pushed_doc_id(doc),
+        request_id=request_id,
+        source=doc.url or f"push:{doc.id or request_id}",
+        url=doc.url,
+        content=content,
+        content_type="text/html" if doc.html is not None else "text/plain",
+        charset="utf-8",
+        hints=SourceHints(title=doc.title, published=doc.published, outlet=doc.outlet),
+        timestamps={"ingest": utc_now()},
+    )
+
+
+def _error(status: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+@web.middleware
+async def _bearer_auth(request: web.Request, handler: Any) -> web.StreamResponse:
+    settings = request.app[SETTINGS_KEY].ingest
+    if request.path in ("/healthz", "/openapi.json") or settings.api_auth_disabled:
+        return await handler(request)
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip(), t) for t in settings.api_tokens):
+        return web.json_response(
+            {"error": "missing or invalid bearer token"}, status=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+    return await handler(request)
+
+
+async def _push(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS_KEY]
+    try:
+        payload = json.loads(await request.read())
+    except web.HTTPRequestEntityTooLarge:
+        raise
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _error(400, f"body is not JSON: {exc}")
+    try:
+        batch = PushRequest.model_validate(
+            payload
+            if isinstance(payload, dict) and "documents" in payload
+            else {"documents": payload if isinstance(payload, list) else [payload]}
+        )
+    except ValidationError as exc:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:20]]
+        return _error(400, "invalid documents", problems=problems)
+    if len(batch.documents) > settings.ingest.api_max_batch:
+        return _error(413, f"{len(batch.documents)} documents > {settings.ingest.api_max_batch} per request")
+    request_id = f"push-{uuid.uuid4().hex[:12]}"
+    raws = [raw_document(doc, request_id) for doc in batch.documents]
+    too_large = [i for i, raw in enumerate(raws) if len(raw.content) > settings.ingest.max_document_bytes]
+    if too_large:
+        return _error(413, f"documents {too_large} exceed {settings.ingest.max_document_bytes} bytes")
+    producer = request.app[PRODUCER_KEY]
+    sends = [await producer.send(topics.RAW, raw.to_wire(), key=raw.partition_key()) for raw in raws]
+    await asyncio.gather(*sends)  # acknowledged by the broker before we answer
+    log.info("accepted %d pushed documents", len(raws), extra={"stage": "ingest"})
+    response = PushResponse(documents=[Accepted(doc_id=r.doc_id, status_url=f"/v1/documents/{r.doc_id}") for r in raws])
+    return web.Response(status=202, text=response.model_dump_json(), content_type="application/json")
+
+
+async def _status(request: web.Request) -> web.Response:
+    doc_id = request.match_info["doc_id"]
+    stored = await request.app[REDIS_KEY].hgetall(f"newsflow:status:{doc_id}")
+    if not stored:
+        return _error(404, "no such document (or not seen by any stage yet)")
+    fields = {k.decode(): v.decode() for k, v in stored.items()}
+    status = DocumentStatus(
+        doc_id=doc_id,
+        stage=fields["stage"],
+        outcome=fields["outcome"],
+        reason=fields.get("reason") or None,
+        at=datetime.fromisoformat(fields["at"]),
+    )
+    return web.Response(text=status.model_dump_json(), content_type="application/json")
+
+
+async def record_status(redis: Redis, event: StageEvent) -> None:
+    """Keep the furthest stage that reported on a document (a redelivered earlier event never
+    moves it back)."""
+    if event.doc_id is None:
+        return
+    key = f"newsflow:status:{event.doc_id}"
+    current = await redis.hget(key, "stage")
+    if current is not None and STAGE_ORDER.get(current.decode(), 0) > STAGE_ORDER.get(event.stage, 0):
+        return
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.hset(
+            key,
+            mapping={
+                "stage": event.stage,
+                "outcome": event.outcome,
+                "reason": event.reason or "",
+                "at": event.at.isoformat(),
+            },
+        )
+        pipe.expire(key, STATUS_TTL_S)
+        await pipe.execute()
+
+
+async def follow_statuses(settings: Settings, redis: Redis, stop: asyncio.Event) -> None:
+    """Events topic → document statuses in Redis, in a consumer group (restarts resume)."""
+    consumer = AIOKafkaConsumer(
+        topics.EVENTS,
+        bootstrap_servers=settings.kafka.bootstrap_servers,
+        group_id=STATUS_GROUP,
+        enable_auto_commit=True,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms,
+    )
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                for record in records:
+                    with contextlib.suppress(ValidationError):
+                        await record_status(redis, StageEvent.model_validate_json(record.value or b""))
+    finally:
+        await consumer.stop()
+
+
+def openapi() -> dict[str, Any]:
+    _, schemas = models_json_schema(
+        [(PushRequest, "validation"), (PushResponse, "serialization"), (DocumentStatus, "serialization")],
+        ref_template="#/components/schemas/{model}",
+    )
+    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+    auth = [{"bearer": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "newsflow push API", "version": "1"},
+        "components": {
+            "schemas": schemas["$defs"],
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "paths": {
+            "/v1/documents": {
+                "post": {
+                    "summary": "Push one document or a batch",
+                    "security": auth,
+                    "requestBody": {"content": {"application/json": {"schema": ref("PushRequest")}}},
+                    "responses": {
+                        "202": {
+                            "description": "accepted",
+                            "content": {"application/json": {"schema": ref("PushResponse")}},
+                        },
+                        "400": {"description": "not JSON, or invalid documents"},
+                        "401": {"description": "missing or invalid bearer token"},
+                        "413": {"description": "request, batch or document too large"},
+                    },
+                }
+            },
+            "/v1/documents/{doc_id}": {
+                "get": {
+                    "summary": "How far a document got",
+                    "security": auth,
+                    "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": {
+                            "description": "its status",
+                            "content": {"application/json": {"schema": ref("DocumentStatus")}},
+                        },
+                        "401": {"description": "missing or invalid bearer token"},
+                        "404": {"description": "unknown"},
+                    },
+                }
+            },
+        },
+    }
+
+
+def build_app(settings: Settings, producer: AIOKafkaProducer, redis: Redis) -> web.Application:
+    """The push API application (the caller owns the producer and the Redis client)."""
+    if not settings.ingest.api_auth_disabled and not settings.ingest.api_tokens:
+        raise ApiConfigurationError(
+            "the push API needs NEWSFLOW_INGEST__API_TOKENS (a JSON list of bearer tokens), "
+            "or NEWSFLOW_INGEST__API_AUTH_DISABLED=true for local use"
+        )
+    app = web.Application(middlewares=[_bearer_auth], client_max_size=settings.ingest.api_max_request_bytes)
+    app[SETTINGS_KEY], app[PRODUCER_KEY], app[REDIS_KEY] = settings, producer, redis
+    spec = openapi()
+
+    async def _openapi(_: web.Request) -> web.Response:
+        return web.json_response(spec)
+
+    async def _healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_post("/v1/documents", _push)
+    app.router.add_get("/v1/documents/{doc_id}", _status)
+    app.router.add_get("/openapi.json", _openapi)
+    app.router.add_get("/healthz", _healthz)
+    return app
+
+
+async def serve_push_api(settings: Settings, host: str, port: int, stop: asyncio.Event, on_ready: Any = None) -> None:
+    """Run the push API until ``stop`` is set (with the status follower beside it)."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka.bootstrap_servers,
+        acks="all",
+        max_request_size=settings.kafka.max_request_bytes,
+        linger_ms=settings.kafka.producer_linger_ms,
+    )
+    redis = Redis.from_url(settings.redis.url)
+    app = build_app(settings, producer, redis)
+    await producer.start()
+    follower = asyncio.create_task(follow_statuses(settings, redis, stop))
+    runner = web.AppRunner(app, access_log=None)
+    try:
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if on_ready is not None:
+            on_ready(f"http://{host}:{bound}")
+        await stop.wait()
+    finally:
+        stop.set()
+        await runner.cleanup()
+        await asyncio.gather(follower, return_exceptions=True)
+        await producer.stop()
+        await redis.aclose()
