@@ -3,7 +3,7 @@
     POST /v1/documents         one document, or {"documents": [...]}; returns their ids (202)
     GET  /v1/documents/{id}    the last stage that reported on it: forwarded / indexed / dropped /
                                dead_lettered, with the reason
-    GET  /openapi.json, /healthz
+    GET  /openapi.json, /healthz, /readyz
 
 Writes need ``Authorization: Bearer <token>`` (``NEWSFLOW_INGEST__API_TOKENS``) unless auth is
 explicitly disabled for local use; reads need it too, since a status names documents. A request
@@ -83,7 +83,7 @@ def _error(status: int, message: str, **extra: Any) -> web.Response:
 @web.middleware
 async def _bearer_auth(request: web.Request, handler: Any) -> web.StreamResponse:
     settings = request.app[SETTINGS_KEY].ingest
-    if request.path in ("/healthz", "/openapi.json") or settings.api_auth_disabled:
+    if request.path in ("/healthz", "/readyz", "/openapi.json") or settings.api_auth_disabled:
         return await handler(request)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip(), t) for t in settings.api_tokens):
@@ -250,12 +250,13 @@ def build_app(settings: Settings, producer: AIOKafkaProducer, redis: Redis) -> w
         return web.json_response(spec)
 
     async def _healthz(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        return web.json_response({"status": "ok"})  # the producer is started before the server is
 
     app.router.add_post("/v1/documents", _push)
     app.router.add_get("/v1/documents/{doc_id}", _status)
     app.router.add_get("/openapi.json", _openapi)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _healthz)
     return app
 
 

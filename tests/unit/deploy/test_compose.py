@@ -118,3 +118,13 @@ def _exported_metric_names() -> set[str]:
     metrics = StageMetrics("clean", counters, lag=lambda: {("t", 0): 3})
     metrics.observe_batch(4, 0.01)
     return set(re.findall(r"^(newsflow_\w+)", metrics.exposition().decode(), re.M))
+
+
+def test_the_push_api_requires_a_token_from_the_environment(compose, monkeypatch):
+    api = compose["services"]["ingest-api"]
+    assert api["command"][0] == "ingest-api" and api["ports"] == ["127.0.0.1:8082:8082"]
+    tokens = api["environment"]["NEWSFLOW_INGEST__API_TOKENS"]
+    assert "${INGEST_API_TOKEN:?" in tokens, "compose refuses to start the API without a token"
+    for key, value in api["environment"].items():
+        monkeypatch.setenv(key, str(value))
+    assert load_settings().ingest.api_tokens and not load_settings().ingest.api_auth_disabled

@@ -56,8 +56,12 @@ def of_kind(docs: tuple[dict, ...], kind: str) -> list[dict]:
     return [d for d in docs if d["kind"] == kind]
 
 
-WORKLOADS = (*SERVICES, "search")
-"""Every newsflow Deployment: the five stages and the search API (``newsflow serve``)."""
+WORKLOADS = (*SERVICES, "search", "ingest-api")
+"""Every newsflow Deployment: the five stages, the search API and the push API."""
+HTTP_ARGS = {
+    "search": ["serve", "--host", "0.0.0.0", "--port", "8080"],
+    "ingest-api": ["ingest-api", "--host", "0.0.0.0", "--port", "8080"],
+}
 
 
 def stage_deployments(docs: tuple[dict, ...]) -> dict[str, dict]:
@@ -92,9 +96,7 @@ def test_each_stage_is_a_hardened_probed_deployment_with_a_disruption_budget(ove
         pod = deployment["spec"]["template"]["spec"]
         [container] = pod["containers"]
         images.add(container["image"])
-        assert container["args"] == (
-            ["serve", "--host", "0.0.0.0", "--port", "8080"] if name == "search" else ["service", name]
-        )
+        assert container["args"] == HTTP_ARGS.get(name, ["service", name])
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert {"cpu", "memory"} <= set(container["resources"]["requests"]) & set(container["resources"]["limits"])
@@ -126,7 +128,8 @@ def test_settings_come_from_real_setting_names_and_match_the_probes(overlay, mon
         refs = {src.get("configMapRef", src.get("secretRef", {})).get("name") for src in container["envFrom"]}
         # dev generates the Secret (hashed name); prod references one created out of band.
         secret = [s["metadata"]["name"] for s in of_kind(docs, "Secret")] or ["newsflow-secrets"]
-        assert refs == {config["metadata"]["name"], *secret}
+        push_api_tokens = {"newsflow-push-api"} if deployment["metadata"]["name"] == "newsflow-ingest-api" else set()
+        assert refs == {config["metadata"]["name"], *secret, *push_api_tokens}
         [port] = container["ports"]
         assert port["containerPort"] == settings.observability.port and settings.observability.host == "0.0.0.0"
     [kafka] = of_kind(docs, "Kafka")
@@ -190,7 +193,7 @@ def test_the_index_is_postgres_so_no_pod_keeps_index_state_on_a_volume(overlay):
     docs = render(overlay)
     assert not of_kind(docs, "PersistentVolumeClaim")
     services = {s["metadata"]["name"] for s in of_kind(docs, "Service")}
-    assert {"newsflow-ingest", "newsflow-index", "newsflow-search"} <= services
+    assert {"newsflow-ingest", "newsflow-index", "newsflow-search", "newsflow-ingest-api"} <= services
 
 
 def test_dev_state_redis_never_evicts_and_its_cache_redis_is_bounded():
@@ -201,3 +204,13 @@ def test_dev_state_redis_never_evicts_and_its_cache_redis_is_bounded():
     assert (
         cache["args"][cache["args"].index("--maxmemory-policy") + 1] == "allkeys-lru" and "--maxmemory" in cache["args"]
     )
+
+
+def test_only_ingest_may_reach_the_web_and_never_private_ranges():
+    policies = {p["metadata"]["name"]: p for p in of_kind(render("prod"), "NetworkPolicy")}
+    web = policies["newsflow-ingest-web"]
+    assert web["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "ingest"
+    [rule] = web["spec"]["egress"]
+    [block] = rule["to"]
+    assert block["ipBlock"]["cidr"] == "0.0.0.0/0" and "10.0.0.0/8" in block["ipBlock"]["except"]
+    assert {p["port"] for p in rule["ports"]} == {80, 443}
