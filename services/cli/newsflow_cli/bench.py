@@ -133,6 +133,59 @@ def unique_bodies(count: int) -> list[str]:
     return [editioned(f">{golds[n % len(golds)]}<", n // len(golds))[1:-1] for n in range(count)]
 
 
+FEED_ITEMS = 1000
+
+
+async def feed_ingest_rate(items: int = FEED_ITEMS) -> tuple[float, int, int]:
+    """Items/s through ingest from a local RSS feed of ``items`` dev-set pages (a 127.0.0.1 server
+    in this process): feed fetch and parse, then every page fetched through the guarded fetcher
+    (per-host limit 8, no politeness delay: the server is ours). Returns (items/s, documents, failures)."""
+    from aiohttp import web
+
+    from newsflow_ingest.fetch import Fetcher
+    from newsflow_ingest.stage import IngestStage
+    from newsflow_ingest.web import InMemoryCrawlState, WebSource
+    from newsflow_shared.models import IngestRequest, RawDocument
+    from newsflow_shared.settings import IngestSettings
+
+    root = dev_set_dir()
+    assert root is not None
+    pages = [p.html.encode() for p in load_dev_pages(root)]
+    base = ""
+
+    async def handler(request: web.Request) -> web.Response:
+        if request.path == "/feed.xml":
+            links = "".join(f"<item><title>{n}</title><link>{base}/p/{n}</link></item>" for n in range(items))
+            body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>{links}</channel></rss>'
+            return web.Response(text=body, content_type="application/rss+xml")
+        if request.path.startswith("/p/"):
+            return web.Response(body=pages[int(request.path[3:]) % len(pages)], content_type="text/html")
+        return web.Response(status=404)
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    base = f"http://127.0.0.1:{port}"
+    settings = IngestSettings(
+        allowed_private_endpoints=[f"127.0.0.1:{port}"], politeness_delay_s=0, per_host_concurrency=8
+    )
+    stage = IngestStage(settings, WebSource(settings, Fetcher(settings), InMemoryCrawlState()))
+    try:
+        started = time.perf_counter()
+        [result] = await stage.process_batch([IngestRequest(request_id="bench-feed", source=f"{base}/feed.xml")])
+        elapsed = time.perf_counter() - started
+    finally:
+        await stage.stop()
+        await runner.cleanup()
+    outputs = result if isinstance(result, list) else []
+    documents = sum(isinstance(o, RawDocument) for o in outputs)
+    return items / elapsed, documents, len(outputs) - documents
+
+
 async def _baseline(paths: list[Path], redis_url: str, index_dir: Path) -> tuple[float, dict[str, float]]:
     """Docs/s of the serial script (every stage's work for one document, then the next), and the
     Redis memory it left per document in each key space."""
@@ -299,6 +352,11 @@ def main(argv: list[str] | None = None) -> int:
             + f" (per million documents: {sum(memory.values()) * 1e6 / 2**30:.1f} GiB)"
         )
         print(f"dedup against Redis: {one:.0f} docs/s one at a time, {batched:.0f} docs/s in batches of 64")
+        feed_rate, fetched, failed = asyncio.run(feed_ingest_rate())
+        print(
+            f"ingest from a local feed of {FEED_ITEMS} items: {feed_rate:.0f} items/s "
+            f"({fetched} raw documents, {failed} failures; server and ingest share this machine)"
+        )
 
         peak = run_pipeline(paths, work / "peak")
         pipeline = peak.summary["indexed"] / peak.summary["processing_s"]
