@@ -78,9 +78,9 @@ async def test_pushed_documents_reach_the_raw_topic_with_stable_ids_and_their_st
     records = await read_until(
         settings.kafka.bootstrap_servers, topics.RAW, done=lambda k: len(k) >= 4, keep=lambda r: r.key.decode() in ids
     )
-    raws = [RawDocument.model_validate_json(r.value) for r in records]
-    assert {r.content_type for r in raws} == {"text/html", "text/plain"}
-    assert raws[0].hints.title == "T" and "ingest" in raws[0].timestamps
+    raws = {RawDocument.model_validate_json(r.value).doc_id: RawDocument.model_validate_json(r.value) for r in records}
+    assert (raws[ids[0]].content_type, raws[ids[1]].content_type) == ("text/html", "text/plain")
+    assert raws[ids[0]].hints.title == "T" and "ingest" in raws[ids[0]].timestamps
 
     assert (await api.get(f"/v1/documents/{ids[0]}")).status_code == 404
     events = [

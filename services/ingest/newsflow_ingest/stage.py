@@ -87,7 +87,7 @@ class IngestStage(Stage[IngestRequest, RawDocument]):
         self, outputs: list[RawDocument | Rejected], doc: IngestRequest, empty: Dropped | None = None
     ) -> list[RawDocument | Rejected] | Dropped:
         if not outputs:
-            return empty or Dropped("no_documents", f"{doc.source} holds no supported documents")
+            return empty or Dropped("no_documents", f"{doc.source} holds no supported files")
         # The pipeline's clock starts here: every later stage adds its own stamp (latency figures).
         now = utc_now()
         return [
