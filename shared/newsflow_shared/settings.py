@@ -8,6 +8,7 @@ with a message naming the variable.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -202,6 +203,8 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
         if isinstance(value, BaseModel):
             for name in type(value).model_fields:
                 flatten(f"{prefix}__{name.upper()}" if prefix else name.upper(), getattr(value, name))
+        elif isinstance(value, list | dict):
+            env[f"NEWSFLOW_{prefix}"] = json.dumps(value)  # complex fields are read back as JSON
         elif value is not None:
             env[f"NEWSFLOW_{prefix}"] = str(value)
 

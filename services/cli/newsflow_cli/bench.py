@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -32,10 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from newsflow_cli.registry import SERVICES
-from newsflow_cli.stack import free_port, redis_process, start_and_wait
+from newsflow_cli.stack import ServiceUsage, free_port, process_usage, redis_process, start_and_wait
 from newsflow_strip.corpus import dev_set_dir, load_dev_pages
 
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _BODY_END = re.compile(r"</body\s*>", re.I)
 _TEXT_NODE = re.compile(r"(<(script|style)\b.*?</\2\s*>)|>([^<]+)<", re.I | re.S)
 EDITION_WORD_EVERY = 4
@@ -230,30 +228,10 @@ async def _baseline(paths: list[Path], redis_url: str, index_dir: Path) -> tuple
 
 
 @dataclass
-class ServiceUsage:
-    """Peak RSS and CPU seconds of one service process, as last read from /proc."""
-
-    peak_rss_mb: float = 0.0
-    cpu_s: float = 0.0
-
-
-@dataclass
 class PipelineRun:
     summary: dict[str, Any]
     wall_s: float
     usage: dict[str, ServiceUsage] = field(default_factory=dict)
-
-
-def _read_usage(pid: int) -> ServiceUsage | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    peak_kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), None)
-    if peak_kb is None:  # a process that has exited (a zombie) has no memory figures left
-        return None
-    return ServiceUsage(peak_kb / 1024, (int(stat[11]) + int(stat[12])) / _CLOCK_TICKS)
 
 
 def _watch_services(logs: Path, usage: dict[str, ServiceUsage], stop: threading.Event) -> None:
@@ -262,7 +240,7 @@ def _watch_services(logs: Path, usage: dict[str, ServiceUsage], stop: threading.
         for pid_file in logs.glob("*.pid"):
             name = pid_file.stem
             try:
-                seen = _read_usage(int(pid_file.read_text()))
+                seen = process_usage(int(pid_file.read_text()))
             except ValueError:
                 continue
             if seen is not None:

@@ -97,6 +97,24 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--interval", type=float, default=300.0, help="seconds between polls of a feed without its own")
     poll.add_argument("--once", action="store_true", help="send every feed once and exit")
 
+    dlq = commands.add_parser("dlq", help="inspect and replay dead letters")
+    dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True)
+    for verb, text in (
+        ("list", "one line per dead letter"),
+        ("show", "everything about one dead letter (REF is partition:offset or a doc_id)"),
+        ("replay", "re-inject dead letters into the topic they failed on"),
+    ):
+        sub = dlq_commands.add_parser(verb, help=text)
+        if verb == "show":
+            sub.add_argument("ref")
+        sub.add_argument("--reason", help="only this reason code")
+        sub.add_argument("--stage", help="only this stage")
+        sub.add_argument("--data-dir", help="a running embedded stack's data dir (else NEWSFLOW_* settings)")
+        if verb == "list":
+            sub.add_argument("--json", action="store_true", help="one JSON object per line")
+        if verb == "replay":
+            sub.add_argument("--again", action="store_true", help="also resend what was replayed before")
+
     migrate = commands.add_parser("migrate", help="create or upgrade the PostgreSQL index schema")
     migrate.add_argument("--postgres", metavar="DSN", help="default: NEWSFLOW_INDEX__POSTGRES_DSN")
 
@@ -161,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _ingest_api(args.host, args.port)
     if args.command == "poll":
         return _poll(args)
+    if args.command == "dlq":
+        return asyncio.run(_dlq(args))
     if args.command == "migrate":
         return asyncio.run(_migrate(args.postgres or os.environ.get("NEWSFLOW_INDEX__POSTGRES_DSN")))
     if args.command == "service":
@@ -271,6 +291,46 @@ def _poll(args: argparse.Namespace) -> int:
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(poll_forever(schedule, send, once=args.once))
+    return 0
+
+
+def _connected_settings(data_dir: str | None) -> Any:
+    """Settings from the environment, else from a running embedded stack's data dir."""
+    from newsflow_cli.stack import STACK_SETTINGS_FILE
+
+    if "NEWSFLOW_KAFKA__BOOTSTRAP_SERVERS" not in os.environ:
+        stack_file = _data_dir(data_dir) / STACK_SETTINGS_FILE
+        if not stack_file.exists():
+            raise SettingsError(f"no NEWSFLOW_KAFKA__BOOTSTRAP_SERVERS, and no running stack at {stack_file.parent}")
+        os.environ.update(json.loads(stack_file.read_text()))
+    return load_settings()
+
+
+async def _dlq(args: argparse.Namespace) -> int:
+    from newsflow_cli import dlq
+
+    try:
+        settings = _connected_settings(args.data_dir)
+    except SettingsError as exc:
+        print(f"newsflow dlq: {exc}", file=sys.stderr)
+        return 2
+    letters = await dlq.read_letters(settings, args.reason, args.stage)
+    if args.dlq_command == "list":
+        if args.json:
+            for letter in letters:
+                print(json.dumps({"ref": letter.ref, **letter.record.model_dump(mode="json", exclude={"payload"})}))
+        else:
+            print(dlq.table(letters) if letters else "no dead letters")
+        return 0
+    if args.dlq_command == "show":
+        found = [x for x in letters if args.ref in (x.ref, x.record.doc_id)]
+        if not found:
+            print(f"no dead letter {args.ref}", file=sys.stderr)
+            return 1
+        print("\n\n".join(dlq.detail(x) for x in found))
+        return 0
+    sent, before, impossible = await dlq.replay(settings, letters, again=args.again)
+    print(f"replayed {sent}; {before} replayed before (--again resends them); {impossible} not replayable")
     return 0
 
 
@@ -465,6 +525,8 @@ def _print_summary(summary: dict[str, Any], stack: Any, as_json: bool) -> None:
     restarts = {name: s.restarts for name, s in stack.services.items() if s.restarts}
     if restarts:
         summary["service_restarts"] = restarts
+    if stack.peak_rss_mb:
+        summary["peak_rss_mb"] = stack.peak_rss_mb
     if not as_json:
         print(
             f"\nnewsflow: {summary.get('ingested', 0)} ingested, {summary.get('indexed', 0)} indexed, "

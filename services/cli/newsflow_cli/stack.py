@@ -32,6 +32,8 @@ log = logging.getLogger("newsflow.stack")
 
 _PR_SET_PDEATHSIG = 1
 ENDPOINTS_FILE = "endpoints.json"
+STACK_SETTINGS_FILE = "stack.json"
+"""The running embedded stack's settings as environment variables (``newsflow dlq`` reads them)."""
 
 
 def free_port() -> int:
@@ -91,6 +93,30 @@ async def wait_for_port(port: int, timeout_s: float, process: subprocess.Popen[b
             return
         await asyncio.sleep(0.05)
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout_s}s")
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class ServiceUsage:
+    """Peak RSS and CPU seconds of one process, as read from /proc."""
+
+    peak_rss_mb: float = 0.0
+    cpu_s: float = 0.0
+
+
+def process_usage(pid: int) -> ServiceUsage | None:
+    """``pid``'s peak RSS (VmHWM) and CPU time so far; None once it has exited."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    peak_kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), None)
+    if peak_kb is None:  # a process that has exited (a zombie) has no memory figures left
+        return None
+    return ServiceUsage(peak_kb / 1024, (int(stat[11]) + int(stat[12])) / _CLOCK_TICKS)
 
 
 @dataclass
@@ -183,6 +209,8 @@ class EmbeddedStack:
         self.broker: ManagedProcess | None = None
         self.redis: ManagedProcess | None = None
         self.services: dict[str, ManagedProcess] = {}
+        self.peak_rss_mb: dict[str, float] = {}
+        """Each service's peak resident memory, read just before it is stopped."""
         self.settings: Settings | None = None
 
     async def start_infrastructure(self) -> Settings:
@@ -203,6 +231,7 @@ class EmbeddedStack:
                 **self.overrides,
             }
         )
+        (self.data_dir / STACK_SETTINGS_FILE).write_text(json.dumps(settings_to_env(self.settings), indent=2) + "\n")
         return self.settings
 
     @property
@@ -255,6 +284,11 @@ class EmbeddedStack:
 
     def stop(self) -> None:
         """Stop services first (they drain and commit), then Redis and the broker."""
+        (self.data_dir / STACK_SETTINGS_FILE).unlink(missing_ok=True)  # its broker is about to go
+        for service in self.services.values():
+            usage = process_usage(service.pid) if service.pid and not service.exited() else None
+            if usage is not None:
+                self.peak_rss_mb[service.name] = round(usage.peak_rss_mb, 1)
         for service in reversed(list(self.services.values())):
             if service.process is not None and service.process.poll() is None:
                 service.process.terminate()

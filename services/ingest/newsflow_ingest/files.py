@@ -36,7 +36,9 @@ def list_files(source: Path, limit: int) -> list[Path]:
     return files
 
 
-def read_documents(path: Path, display: str, request_id: str, max_bytes: int) -> Iterator[RawDocument | Rejected]:
+def read_documents(
+    path: Path, display: str, request_id: str, max_bytes: int, max_records: int = 10_000
+) -> Iterator[RawDocument | Rejected]:
     """Every document in one file; a bad record inside a JSON file becomes a ``Rejected`` item."""
     size = path.stat().st_size
     file_id = stable_doc_id(f"file:{path.resolve()}")
@@ -56,29 +58,36 @@ def read_documents(path: Path, display: str, request_id: str, max_bytes: int) ->
     if size > max_bytes * 64:
         yield Rejected("document_too_large", f"{display}: JSON file of {size} bytes", doc_id=file_id)
         return
-    yield from _read_json(path, display, request_id, max_bytes)
+    yield from _read_json(path, display, request_id, max_bytes, max_records)
 
 
-def _read_json(path: Path, display: str, request_id: str, max_bytes: int) -> Iterator[RawDocument | Rejected]:
+def _read_json(
+    path: Path, display: str, request_id: str, max_bytes: int, max_records: int
+) -> Iterator[RawDocument | Rejected]:
     data = path.read_bytes()
+    file_id = stable_doc_id(f"file:{path.resolve()}")
     if path.suffix.lower() == ".json":
         try:
             parsed = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            yield Rejected(
-                "invalid_json", f"{display}: {exc}", doc_id=stable_doc_id(f"file:{path.resolve()}"), payload=data[:4096]
-            )
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
+            yield Rejected("invalid_json", f"{display}: {exc}", doc_id=file_id, payload=data[:4096])
             return
         records = parsed if isinstance(parsed, list) else [parsed]
+        if len(records) > max_records:
+            yield Rejected("too_many_records", f"{display}: {len(records)} records > {max_records}", doc_id=file_id)
+            return
         lines: list[tuple[int, Any, bytes]] = [(n, record, b"") for n, record in enumerate(records, 1)]
     else:
+        if data.count(b"\n") > max_records:
+            yield Rejected("too_many_records", f"{display}: more than {max_records} lines", doc_id=file_id)
+            return
         lines = []
         for n, line in enumerate(data.splitlines(), 1):
             if not line.strip():
                 continue
             try:
                 lines.append((n, json.loads(line), line))
-            except (ValueError, UnicodeDecodeError) as exc:
+            except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                 doc_id = stable_doc_id(f"file:{path.resolve()}#{n}")
                 yield Rejected("invalid_json", f"{display} line {n}: {exc}", doc_id=doc_id, payload=line[:max_bytes])
     for n, record, line in lines:
@@ -101,7 +110,7 @@ def _json_record(
         return Rejected(
             "missing_content", f"{display}: no html/content/text/body field", doc_id=fallback_id, payload=line
         )
-    encoded = content.encode("utf-8")
+    encoded = content.encode("utf-8", "replace")  # a lone surrogate (JSON "\ud800") becomes "?"
     if len(encoded) > max_bytes:
         return Rejected("document_too_large", f"{display}: {len(encoded)} bytes > {max_bytes}", doc_id=fallback_id)
     url = record.get("url") if isinstance(record.get("url"), str) else None

@@ -10,7 +10,7 @@ from newsflow_ingest.files import list_files, read_documents
 from newsflow_ingest.warc import is_warc, read_warc
 from newsflow_ingest.web import WebSource, url_doc_id
 from newsflow_shared import topics
-from newsflow_shared.models import IngestRequest, RawDocument, utc_now
+from newsflow_shared.models import IngestRequest, RawDocument, stable_doc_id, utc_now
 from newsflow_shared.settings import IngestSettings
 from newsflow_shared.stage import Dropped, Rejected, Stage, StageResult, TransientError
 from newsflow_shared.urls import is_web_url
@@ -41,16 +41,26 @@ class IngestStage(Stage[IngestRequest, RawDocument]):
             files = list_files(source, self.settings.max_files_per_request)
             outputs: list[RawDocument | Rejected] = []
             for path in files:
-                display = doc.source if path == source else str(path)
-                if is_warc(path):
-                    outputs += read_warc(
-                        path, doc.request_id, self.settings.max_document_bytes, self.settings.max_items_per_source
-                    )
-                elif path.suffix.lower() != URL_LIST_SUFFIX:
-                    outputs += read_documents(path, display, doc.request_id, self.settings.max_document_bytes)
+                outputs += self._read_file(path, doc.source if path == source else str(path), doc.request_id)
         except PermissionError as exc:
             raise Rejected("source_unreadable", str(exc)) from exc
         return self._stamped(outputs, doc)
+
+    def _read_file(self, path: Path, display: str, request_id: str) -> list[RawDocument | Rejected]:
+        """One file's documents; a file that cannot be read is its own dead letter, not the request's."""
+        limits = self.settings
+        try:
+            if is_warc(path):
+                return list(read_warc(path, request_id, limits.max_document_bytes, limits.max_items_per_source))
+            if path.suffix.lower() == URL_LIST_SUFFIX:
+                return []
+            return list(
+                read_documents(path, display, request_id, limits.max_document_bytes, limits.max_items_per_source)
+            )
+        except (OSError, MemoryError, RecursionError, ValueError) as exc:
+            reason = "source_unreadable" if isinstance(exc, OSError) else "unreadable_file"
+            message = f"{display}: {type(exc).__name__}: {exc}"[:500]
+            return [Rejected(reason, message, doc_id=stable_doc_id(f"file:{path.resolve()}"))]
 
     async def process_batch(self, docs: Sequence[IngestRequest]) -> list[StageResult]:
         results: list[StageResult] = []

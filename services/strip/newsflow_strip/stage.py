@@ -9,20 +9,24 @@ from urllib.parse import urlsplit
 
 from newsflow_shared import topics
 from newsflow_shared.models import CleanDocument, PageMetadata, StrippedDocument
-from newsflow_shared.stage import Dropped, Stage, StageResult
+from newsflow_shared.stage import Dropped, Rejected, Stage, StageResult
 from newsflow_strip.dedup import Deduplicator, body_fingerprint
 from newsflow_strip.html import strip_html
 from newsflow_strip.templates import TemplateStore, line_key, observation
 from newsflow_strip.text_lines import strip_text
 
 NO_BODY = "no_article_body"
+MAX_TEXT_LINES = 20_000
+"""Flattened news pages have hundreds of lines, rarely a few thousand; past this a text is not a
+page (a log, a word list) and classifying every line would take minutes and gigabytes
+(1,000,000 lines: 87 s and 1.9 GB), so it is dead-lettered as ``too_many_lines``."""
 
 
 @dataclass(frozen=True)
 class _Stripped:
     """One document's result and the page lines it contributes to template learning."""
 
-    result: StrippedDocument | Dropped
+    result: StrippedDocument | Dropped | Exception
     page_lines: list[str]
 
 
@@ -52,7 +56,16 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
         self.dedup = dedup
 
     def process(self, doc: CleanDocument) -> StrippedDocument | Dropped:
-        return self._strip(doc).result
+        result = self._strip(doc).result
+        assert not isinstance(result, Exception)  # _strip raises; only _strip_or_fail keeps them
+        return result
+
+    def _strip_or_fail(self, doc: CleanDocument) -> _Stripped:
+        """``_strip``, with a failure kept as this document's result (its dead letter)."""
+        try:
+            return self._strip(doc)
+        except Exception as exc:  # noqa: BLE001 - one bad page never sinks its batch
+            return _Stripped(exc, [])
 
     def _strip(self, doc: CleanDocument) -> _Stripped:
         if doc.format == "html":
@@ -60,6 +73,9 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
             body, page = html.body, html.page
             page_lines = body.split("\n\n")
         else:
+            lines = doc.content.count("\n") + 1
+            if lines > MAX_TEXT_LINES:
+                raise Rejected("too_many_lines", f"{lines} lines > {MAX_TEXT_LINES}: not a page")
             text = strip_text(doc.content)  # the model was trained on its own language detection
             body = text.body
             page = PageMetadata(header_lines=text.header_lines, footer_lines=text.footer_lines)
@@ -71,7 +87,7 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
         return _Stripped(StrippedDocument(**fields), page_lines)
 
     async def process_batch(self, docs: Sequence[CleanDocument]) -> list[StageResult]:
-        stripped = await asyncio.to_thread(lambda: [self._strip(doc) for doc in docs])
+        stripped = await asyncio.to_thread(lambda: [self._strip_or_fail(doc) for doc in docs])
         results: list[StageResult] = [s.result for s in stripped]
         if self.templates is not None:
             await self._remove_templates(docs, [s.page_lines for s in stripped], results)
