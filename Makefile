@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PKGS   := -e shared -e services/ingest -e services/clean -e services/strip -e services/extract -e services/index -e services/cli
 STAMP  := $(VENV)/.installed
 
-.PHONY: install install-browser train eval bench run test test-unit test-integration test-e2e lint typecheck clean
+.PHONY: install install-browser train eval bench soak run test test-unit test-integration test-e2e test-faults lint typecheck clean
 
 install: $(STAMP)
 
@@ -39,6 +39,13 @@ eval: install
 bench: install
 	$(BIN)/python -m newsflow_cli.bench
 
+# Fixed-rate load for SOAK_MINUTES at SOAK_RATE docs/s: throughput, latency, lag, RSS, lost/doubled
+# (must be 0/0). Not part of `make test`.
+SOAK_MINUTES ?= 5
+SOAK_RATE ?= 3
+soak: install
+	$(BIN)/python -m newsflow_cli.soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE)
+
 run: install
 	$(BIN)/newsflow run --once --input seeds/*.txt
 
@@ -53,6 +60,10 @@ test-integration: install
 
 test-e2e: install
 	$(BIN)/pytest -q tests/e2e
+
+# The SIGKILL-each-service fault tests at 2,000 documents (the default suite runs 150).
+test-faults: install
+	NEWSFLOW_FAULT_DOCUMENTS=2000 $(BIN)/pytest -q tests/e2e/test_kill_a_service.py tests/e2e/test_index_backend_down.py
 
 lint: install
 	$(BIN)/ruff check shared services tests

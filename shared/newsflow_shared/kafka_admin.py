@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -14,10 +15,15 @@ from newsflow_shared.settings import KafkaSettings
 log = logging.getLogger("newsflow.admin")
 
 
-async def ensure_topics(kafka: KafkaSettings, names: tuple[str, ...] = topics.ALL_TOPICS, attempts: int = 30) -> None:
-    """Create any missing topic; retry with backoff while the broker is not reachable yet."""
+async def ensure_topics(
+    kafka: KafkaSettings, names: tuple[str, ...] = topics.ALL_TOPICS, attempts: int | None = 30
+) -> None:
+    """Create any missing topic; retry with backoff while the broker is not reachable yet.
+
+    ``attempts=None`` waits for ever (a service: better one clear log line every few seconds
+    than a crash loop); a command a person runs gives up after ``attempts``."""
     delay = 0.2
-    for attempt in range(1, attempts + 1):
+    for attempt in itertools.count(1):
         admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=10_000)
         try:
             await admin.start()
@@ -33,7 +39,7 @@ async def ensure_topics(kafka: KafkaSettings, names: tuple[str, ...] = topics.AL
                 log.info("created topics: %s", ", ".join(missing))
             return
         except (KafkaConnectionError, KafkaError, OSError) as exc:
-            if attempt == attempts:
+            if attempts is not None and attempt >= attempts:
                 raise
             log.warning("broker %s not reachable yet (%s); retrying in %.1fs", kafka.bootstrap_servers, exc, delay)
             await asyncio.sleep(delay)

@@ -1,4 +1,4 @@
-"""SIGKILL a service mid-run: it is restarted and every document is stored exactly once."""
+"""SIGKILL a service (or Redis) mid-run: it is restarted and every document is stored exactly once."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import pytest
 from newsflow_index.tantivy_backend import TantivyBackend
 from tests.e2e.conftest import NEWSFLOW, last_json_line
 
-DOCUMENTS = 150
+DOCUMENTS = int(os.environ.get("NEWSFLOW_FAULT_DOCUMENTS", "150"))
+"""150 in the default suite; `make test-faults` runs 2,000."""
 
 
 def write_corpus(seed_paths: list[Path], directory: Path) -> None:
@@ -28,7 +29,7 @@ def write_corpus(seed_paths: list[Path], directory: Path) -> None:
         (directory / f"doc_{i:04d}.txt").write_text(f"{unique}\n\n{seed}")
 
 
-@pytest.mark.parametrize("victim", ["index", "strip"])
+@pytest.mark.parametrize("victim", ["ingest", "clean", "strip", "extract", "index", "redis"])
 def test_sigkilled_service_is_restarted_and_nothing_is_lost_or_doubled(victim, seed_paths, tmp_path: Path):
     corpus, data_dir = tmp_path / "corpus", tmp_path / "data"
     write_corpus(seed_paths, corpus)
@@ -43,8 +44,9 @@ def test_sigkilled_service_is_restarted_and_nothing_is_lost_or_doubled(victim, s
         try:
             pid_file = data_dir / "logs" / f"{victim}.pid"
             deadline = time.monotonic() + 120
-            # Kill once documents are flowing through the victim, not before it started.
-            while f"{victim}: " not in stderr_path.read_text() and time.monotonic() < deadline:
+            # Kill once documents are flowing through the victim (Redis: through strip), not before.
+            flowing = f"{'strip' if victim == 'redis' else victim}: "
+            while flowing not in stderr_path.read_text() and time.monotonic() < deadline:
                 assert run.poll() is None, stderr_path.read_text()[-2000:]
                 time.sleep(0.2)
             os.kill(int(pid_file.read_text()), signal.SIGKILL)
@@ -57,7 +59,12 @@ def test_sigkilled_service_is_restarted_and_nothing_is_lost_or_doubled(victim, s
     assert summary["service_restarts"] == {victim: 1}
     assert (summary["ingested"], summary["dead_lettered"], summary["pending"]) == (DOCUMENTS, 0, 0)
     assert summary["indexed"] + summary["duplicates"] == DOCUMENTS
-    assert summary["indexed"] == len(seed_paths), "one canonical document per seed"
+    if victim == "redis":
+        # Redis came back empty: dedup forgot the originals, so a copy arriving next can become a
+        # second canonical document of its seed (a missed duplicate, never a double of one doc_id).
+        assert len(seed_paths) <= summary["indexed"] <= 2 * len(seed_paths)
+    else:
+        assert summary["indexed"] == len(seed_paths), "one canonical document per seed"
     stored = Counter(doc.doc_id for doc in asyncio.run(TantivyBackend(data_dir / "index").all_records()))
     assert len(stored) == DOCUMENTS
     assert max(stored.values()) == 1, "a document was stored twice"

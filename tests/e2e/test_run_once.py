@@ -65,3 +65,8 @@ def test_seeds_and_copies_flow_through_all_five_services_into_stories(newsflow, 
     assert all(len(s) == 1 for s in stories if s != {"001", "003"}), stories
     grouped = {name(d) for r in response["results"] for d in r["duplicates"]}
     assert {"A_c", "B_b"} == grouped, response["results"]
+
+    # Logs carry ids, stages and reasons, never documents: no body line of any seed is in them.
+    logs = "".join(p.read_text(errors="replace") for p in (data_dir / "logs").glob("*.log"))
+    body_lines = [line for path in seed_paths for line in path.read_text().splitlines() if len(line) > 80]
+    assert body_lines and not [line for line in body_lines if line in logs]

@@ -360,7 +360,7 @@ def _service(name: str) -> int:
     from newsflow_shared.runtime.faust_driver import run_stage
 
     # Waits (with backoff and a log line) for an unreachable broker instead of crash-looping.
-    asyncio.run(ensure_topics(settings.kafka))
+    asyncio.run(ensure_topics(settings.kafka, attempts=None))
     asyncio.set_event_loop(asyncio.new_event_loop())
     run_stage(create_stage(name, settings), settings)
     return 0
@@ -523,6 +523,8 @@ async def _embedded_push_api(settings: Any, stop: asyncio.Event) -> None:
 
 def _print_summary(summary: dict[str, Any], stack: Any, as_json: bool) -> None:
     restarts = {name: s.restarts for name, s in stack.services.items() if s.restarts}
+    if stack.redis is not None and stack.redis.restarts:
+        restarts["redis"] = stack.redis.restarts
     if restarts:
         summary["service_restarts"] = restarts
     if stack.peak_rss_mb:

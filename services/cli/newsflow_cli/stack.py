@@ -272,9 +272,11 @@ class EmbeddedStack:
         return time.monotonic() - started
 
     def restart_exited(self, max_restarts: int = 10) -> list[str]:
-        """Restart services that died (a crash, or a SIGKILL in a test); returns their names."""
+        """Restart services that died (a crash, or a SIGKILL in a test), and Redis (it comes back
+        empty: the embedded Redis keeps nothing on disk); returns their names."""
         restarted = []
-        for service in self.services.values():
+        supervised = [*self.services.values(), *([self.redis] if self.redis is not None else [])]
+        for service in supervised:
             if service.exited() and service.restarts < max_restarts:
                 log.warning("service %s exited with %s; restarting", service.name, service.process.returncode)  # type: ignore[union-attr]
                 service.restarts += 1
