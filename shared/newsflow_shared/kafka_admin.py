@@ -32,7 +32,10 @@ async def ensure_topics(
             if missing:
                 try:
                     await admin.create_topics(
-                        [NewTopic(name, kafka.partitions, kafka.replication_factor) for name in missing]
+                        [
+                            NewTopic(name, kafka.topic_partitions.get(name, kafka.partitions), kafka.replication_factor)
+                            for name in missing
+                        ]
                     )
                 except TopicAlreadyExistsError:
                     pass  # another process created it between list and create

@@ -25,6 +25,9 @@ class KafkaSettings(_Section):
 
     bootstrap_servers: str = Field(description="host:port[,host:port]. NEWSFLOW_KAFKA__BOOTSTRAP_SERVERS")
     partitions: int = Field(4, ge=1, description="Partitions per topic when newsflow creates topics.")
+    topic_partitions: dict[str, int] = Field(
+        default_factory=dict, description="Per-topic exceptions to `partitions` (topic name → count)."
+    )
     replication_factor: int = Field(1, ge=1)
     # Faust's default (60 s) makes the first group join take ~30 s against the dev broker; 10 s ~8 s.
     session_timeout_s: float = Field(10.0, gt=0)

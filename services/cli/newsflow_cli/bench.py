@@ -276,7 +276,9 @@ def run_pipeline(paths: list[Path], data_dir: Path, rate: float | None = None) -
     if proc.returncode != 0:
         sys.exit(f"newsflow run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
-    return PipelineRun(summary, time.perf_counter() - started, {k: v for k, v in usage.items() if k in SERVICES})
+    return PipelineRun(
+        summary, time.perf_counter() - started, {k: v for k, v in usage.items() if k.split("-")[0] in SERVICES}
+    )
 
 
 HOPS = (("ingest", "clean"), ("clean", "strip"), ("strip", "extract"), ("extract", "index"))
@@ -347,11 +349,9 @@ def main(argv: list[str] | None = None) -> int:
             f"embedded stack accepting documents {peak.summary['ready_s']:.2f} s after `newsflow run` started; "
             f"every stage ready (models loaded) after {peak.summary.get('services_ready_s', float('nan')):.2f} s"
         )
-        for name in SERVICES:
-            use = peak.usage.get(name)
-            if use is not None:
-                per_doc_ms = 1000 * use.cpu_s / max(peak.summary["indexed"], 1)
-                print(f"  {name:<8} peak RSS {use.peak_rss_mb:6.0f} MB   CPU {per_doc_ms:6.1f} ms/doc")
+        for name, use in sorted(peak.usage.items(), key=lambda kv: (SERVICES.index(kv[0].split("-")[0]), kv[0])):
+            per_doc_ms = 1000 * use.cpu_s / max(peak.summary["indexed"], 1)  # of all documents, per process
+            print(f"  {name:<10} peak RSS {use.peak_rss_mb:6.0f} MB   CPU {per_doc_ms:6.1f} ms/doc")
 
         half = pipeline / 2
         paced = run_pipeline(paths[: max(200, int(half * 60))], work / "paced", rate=half)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from newsflow_cli.registry import SERVICES
+from newsflow_shared import topics
 from newsflow_shared.settings import ObservabilitySettings, Settings, settings_to_env
 
 log = logging.getLogger("newsflow.stack")
@@ -168,6 +169,9 @@ class ManagedProcess:
 
 
 EMBEDDED_PARTITIONS = 1
+EMBEDDED_WORKERS = {"extract": 2}
+"""Workers per stage in the embedded stack (1 unless named). NER is the slowest step: with two
+extract workers a long article no longer holds up every document queued behind it."""
 
 
 def broker_process(port: int, log_dir: Path) -> ManagedProcess:
@@ -223,9 +227,14 @@ class EmbeddedStack:
         await asyncio.gather(start_and_wait(self.broker, broker_port), start_and_wait(self.redis, redis_port))
         self.settings = load_settings(
             **{
-                # One partition per topic: one worker per stage consumes every record in the order
-                # it was ingested, so of two copies the first ingested is the canonical one.
-                "kafka": {"bootstrap_servers": f"127.0.0.1:{broker_port}", "partitions": EMBEDDED_PARTITIONS},
+                # One partition per topic up to strip: one worker consumes every record in the order
+                # it was ingested, so of two copies the first ingested is the canonical one. After
+                # dedup, order no longer matters: the stripped topic has a partition per extract worker.
+                "kafka": {
+                    "bootstrap_servers": f"127.0.0.1:{broker_port}",
+                    "partitions": EMBEDDED_PARTITIONS,
+                    "topic_partitions": {topics.STRIPPED: EMBEDDED_WORKERS["extract"]},
+                },
                 "redis": {"url": f"redis://127.0.0.1:{redis_port}/0"},
                 "data_dir": self.data_dir,
                 **self.overrides,
@@ -245,12 +254,14 @@ class EmbeddedStack:
         assert self.settings is not None, "start_infrastructure() first"
         endpoints = {}
         for name in names:
-            port = free_port()
-            env = service_env(self.settings.model_copy(update={"observability": ObservabilitySettings(port=port)}))
-            service = ManagedProcess(name, service_argv(name), self.logs / f"{name}.log", env)
-            service.start()
-            self.services[name] = service
-            endpoints[name] = f"http://127.0.0.1:{port}"
+            for worker in range(1, EMBEDDED_WORKERS.get(name, 1) + 1):
+                process = name if worker == 1 else f"{name}-{worker}"  # extract, extract-2, ...
+                port = free_port()
+                env = service_env(self.settings.model_copy(update={"observability": ObservabilitySettings(port=port)}))
+                service = ManagedProcess(process, service_argv(name), self.logs / f"{process}.log", env)
+                service.start()
+                self.services[process] = service
+                endpoints[process] = f"http://127.0.0.1:{port}"
         self.endpoints_file.write_text(json.dumps(endpoints, indent=2) + "\n")
 
     async def wait_ready(self, timeout_s: float = 120.0) -> float:
