@@ -1,4 +1,5 @@
-"""Topic administration with aiokafka (outside the stages, as the runtime's drivers expect)."""
+"""Kafka plumbing outside the stages: topic administration, and readers for tools (progress,
+dead letters, document status) that follow a topic from its beginning."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import itertools
 import logging
 
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
 
@@ -49,3 +51,16 @@ async def ensure_topics(
             delay = min(delay * 2, 5.0)
         finally:
             await admin.close()
+
+
+def topic_reader(kafka: KafkaSettings, topic: str, group_id: str | None = None) -> AIOKafkaConsumer:
+    """A consumer of ``topic`` from its earliest record: without a group it reads everything each
+    time and commits nothing; with one, it resumes where the group left off (auto-commit)."""
+    return AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=kafka.bootstrap_servers,
+        group_id=group_id,
+        enable_auto_commit=group_id is not None,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=kafka.fetch_max_wait_ms,
+    )

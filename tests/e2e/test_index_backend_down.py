@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from tests.contract.conftest import ADMIN_DSN, create_database, drop_database, dsn_for
-from tests.e2e.conftest import NEWSFLOW, last_json_line
+from tests.e2e.conftest import NEWSFLOW, last_json_line, wait_for_progress
 from tests.e2e.test_kill_a_service import DOCUMENTS, write_corpus
 
 pytestmark = pytest.mark.e2e
@@ -48,10 +48,7 @@ def test_postgres_down_for_thirty_seconds(seed_paths, tmp_path: Path):
                 stdout=subprocess.PIPE, stderr=stderr, text=True,
             )  # fmt: skip
             try:
-                deadline = time.monotonic() + 120
-                while "index: " not in stderr_path.read_text() and time.monotonic() < deadline:
-                    assert run.poll() is None, stderr_path.read_text()[-2000:]
-                    time.sleep(0.2)
+                wait_for_progress(run, stderr_path, "index: ")
                 asyncio.run(set_connections(database, allowed=False))
                 time.sleep(OUTAGE_S)
                 assert run.poll() is None, "the run waits for the index instead of ending"

@@ -6,14 +6,13 @@ import asyncio
 import os
 import signal
 import subprocess
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from newsflow_index.tantivy_backend import TantivyBackend
-from tests.e2e.conftest import NEWSFLOW, last_json_line
+from tests.e2e.conftest import NEWSFLOW, last_json_line, wait_for_progress
 
 DOCUMENTS = int(os.environ.get("NEWSFLOW_FAULT_DOCUMENTS", "150"))
 """150 in the default suite; `make test-faults` runs 2,000."""
@@ -43,12 +42,8 @@ def test_sigkilled_service_is_restarted_and_nothing_is_lost_or_doubled(victim, s
         )
         try:
             pid_file = data_dir / "logs" / f"{victim}.pid"
-            deadline = time.monotonic() + 120
             # Kill once documents are flowing through the victim (Redis: through strip), not before.
-            flowing = f"{'strip' if victim == 'redis' else victim}: "
-            while flowing not in stderr_path.read_text() and time.monotonic() < deadline:
-                assert run.poll() is None, stderr_path.read_text()[-2000:]
-                time.sleep(0.2)
+            wait_for_progress(run, stderr_path, f"{'strip' if victim == 'redis' else victim}: ")
             os.kill(int(pid_file.read_text()), signal.SIGKILL)
             stdout, _ = run.communicate(timeout=300)
         finally:

@@ -96,16 +96,21 @@ async def test_a_redelivered_document_is_not_a_duplicate_of_itself(settings, ser
     ]
 
 
-async def test_sigkill_mid_stream_loses_nothing(settings, service_factory):
-    """Offsets are committed only after outputs are acknowledged: a killed worker's batch comes back."""
+async def clean_under_way(settings, service_factory):
+    """600 documents on the raw topic and a clean worker 50 documents into them."""
     tag = uuid.uuid4().hex[:8]
     docs = [raw(f"{tag}-{i:04d}", f"Document {i} of run {tag}: some words to clean.") for i in range(600)]
-    bootstrap = settings.kafka.bootstrap_servers
-    await produce(bootstrap, topics.RAW, [wire(d) for d in docs])
+    await produce(settings.kafka.bootstrap_servers, topics.RAW, [wire(d) for d in docs])
     ours = lambda r: r.key.decode().startswith(tag)  # noqa: E731
+    worker = service_factory("clean")
+    await read_until(settings.kafka.bootstrap_servers, topics.CLEAN, done=lambda kept: len(kept) >= 50, keep=ours)
+    return docs, ours, worker
 
-    first = service_factory("clean")
-    await read_until(bootstrap, topics.CLEAN, done=lambda kept: len(kept) >= 50, keep=ours)
+
+async def test_sigkill_mid_stream_loses_nothing(settings, service_factory):
+    """Offsets are committed only after outputs are acknowledged: a killed worker's batch comes back."""
+    docs, ours, first = await clean_under_way(settings, service_factory)
+    bootstrap = settings.kafka.bootstrap_servers
     first.kill()
     service_factory("clean")
     outputs = await read_until(
@@ -116,14 +121,8 @@ async def test_sigkill_mid_stream_loses_nothing(settings, service_factory):
 
 async def test_sigterm_drains_the_batch_in_flight_and_commits(settings, service_factory):
     """A graceful stop finishes and commits what it took: the next worker redoes nothing."""
-    tag = uuid.uuid4().hex[:8]
-    docs = [raw(f"{tag}-{i:04d}", f"Document {i} of run {tag}: some words to clean.") for i in range(600)]
+    docs, ours, first = await clean_under_way(settings, service_factory)
     bootstrap = settings.kafka.bootstrap_servers
-    await produce(bootstrap, topics.RAW, [wire(d) for d in docs])
-    ours = lambda r: r.key.decode().startswith(tag)  # noqa: E731
-
-    first = service_factory("clean")
-    await read_until(bootstrap, topics.CLEAN, done=lambda kept: len(kept) >= 50, keep=ours)
     assert first.managed.process is not None
     first.managed.process.terminate()
     assert first.managed.process.wait(30) == 0, first.log_text()[-2000:]

@@ -16,11 +16,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from newsflow_shared import topics
+from newsflow_shared.kafka_admin import topic_reader
 from newsflow_shared.models import DeadLetter, IngestRequest
 from newsflow_shared.settings import Settings
 from newsflow_shared.urls import is_web_url
@@ -47,14 +48,7 @@ async def read_letters(settings: Settings, reason: str | None = None, stage: str
 
     Reads until the topic stays quiet for a few polls rather than trusting end offsets (the dev
     broker reports them wrong when a batch held several records)."""
-    consumer = AIOKafkaConsumer(
-        topics.DEAD_LETTER,
-        bootstrap_servers=settings.kafka.bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms,
-    )
+    consumer = topic_reader(settings.kafka, topics.DEAD_LETTER)
     await consumer.start()
     letters: list[Letter] = []
     idle = 0

@@ -251,15 +251,21 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ingest_api(host: str, port: int) -> int:
-    from newsflow_ingest.push_api import ApiConfigurationError, serve_push_api
-
+def _configured(command: str) -> Any:
+    """The settings from the environment with logging set up; exits 2 with the problem if invalid."""
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"newsflow ingest-api: {exc}", file=sys.stderr)
-        return 2
+        print(f"newsflow {command}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
     configure_logging(settings.log_level)
+    return settings
+
+
+def _ingest_api(host: str, port: int) -> int:
+    from newsflow_ingest.push_api import ApiConfigurationError, serve_push_api
+
+    settings = _configured("ingest-api")
 
     async def serve() -> None:
         stop = asyncio.Event()
@@ -349,12 +355,7 @@ async def _migrate(dsn: str | None) -> int:
 
 
 def _service(name: str) -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"newsflow service {name}: {exc}", file=sys.stderr)
-        return 2
-    configure_logging(settings.log_level)
+    settings = _configured(f"service {name}")
     from newsflow_cli.registry import create_stage
     from newsflow_shared.kafka_admin import ensure_topics
     from newsflow_shared.runtime.faust_driver import run_stage

@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
 from newsflow_shared import topics
+from newsflow_shared.kafka_admin import topic_reader
 from newsflow_shared.models import StageEvent
 from newsflow_shared.settings import KafkaSettings
 
@@ -75,14 +75,7 @@ class ProgressTracker:
 
 async def follow_events(kafka: KafkaSettings, on_event: Callable[[StageEvent], None], stop: asyncio.Event) -> None:
     """Read the events topic from the beginning (no consumer group) until ``stop`` is set."""
-    consumer = AIOKafkaConsumer(
-        topics.EVENTS,
-        bootstrap_servers=kafka.bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        fetch_max_wait_ms=kafka.fetch_max_wait_ms,
-    )
+    consumer = topic_reader(kafka, topics.EVENTS)
     await consumer.start()
     try:
         while not stop.is_set():

@@ -169,9 +169,11 @@ class ManagedProcess:
 
 
 EMBEDDED_PARTITIONS = 1
-EMBEDDED_WORKERS = {"extract": 2}
-"""Workers per stage in the embedded stack (1 unless named). NER is the slowest step: with two
-extract workers a long article no longer holds up every document queued behind it."""
+EMBEDDED_WORKERS = {"extract": 1}
+"""Workers per stage in the embedded stack. Measured with two extract workers (docs/performance.md):
+throughput 9.0 docs/s instead of 8.3, but on two cores the two spaCy processes slow each other and
+the rest: p99 latency at half the peak rose from 1.4 s to 2.0-2.4 s and start-up to 9.9 s. So one;
+raise it on a machine with more cores (the stripped topic gets a partition per worker)."""
 
 
 def broker_process(port: int, log_dir: Path) -> ManagedProcess:

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from pydantic import ValidationError
 from pydantic.json_schema import models_json_schema
 from redis.asyncio import Redis
@@ -35,6 +35,7 @@ from redis.asyncio import Redis
 from newsflow_ingest.web import url_doc_id
 from newsflow_shared import topics
 from newsflow_shared.ingest_api import Accepted, DocumentStatus, PushedDocument, PushRequest, PushResponse
+from newsflow_shared.kafka_admin import topic_reader
 from newsflow_shared.models import RawDocument, SourceHints, StageEvent, stable_doc_id, utc_now
 from newsflow_shared.settings import Settings
 
@@ -166,14 +167,7 @@ async def record_status(redis: Redis, event: StageEvent) -> None:
 
 async def follow_statuses(settings: Settings, redis: Redis, stop: asyncio.Event) -> None:
     """Events topic → document statuses in Redis, in a consumer group (restarts resume)."""
-    consumer = AIOKafkaConsumer(
-        topics.EVENTS,
-        bootstrap_servers=settings.kafka.bootstrap_servers,
-        group_id=STATUS_GROUP,
-        enable_auto_commit=True,
-        auto_offset_reset="earliest",
-        fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms,
-    )
+    consumer = topic_reader(settings.kafka, topics.EVENTS, group_id=STATUS_GROUP)
     await consumer.start()
     try:
         while not stop.is_set():

@@ -128,14 +128,27 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
     progress = _ConsumerProgress(app)
     metrics = StageMetrics(stage.name, runner.counters, progress.lag)
     runner.on_batch = metrics.observe_batch
-    ready = False
+    ready = False  # the stage started (models loaded) ...
+    assigned = False  # ... and the group gave this worker its partitions (false during a rebalance)
     observability = settings.observability
     server = (
-        ObservabilityServer(metrics, lambda: ready, observability.host, observability.port)
+        ObservabilityServer(metrics, lambda: ready and assigned, observability.host, observability.port)
         if observability.port is not None
         else None
     )
-    source = app.topic(stage.input_topic, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
+    partitions = kafka.topic_partitions.get(stage.input_topic, kafka.partitions)
+    source = app.topic(stage.input_topic, key_serializer="raw", value_serializer="raw", partitions=partitions)
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def on_revoked(app: faust.App, revoked: Any, **_: Any) -> None:
+        nonlocal assigned
+        assigned = False
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
+    async def on_assigned(app: faust.App, assigned_partitions: Any, **_: Any) -> None:
+        nonlocal assigned
+        assigned = True
+
     window = settings.runtime.batch_window_s
 
     @app.agent(source, name=f"newsflow.{stage.name}")
@@ -178,7 +191,7 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
         if server is not None:
             await server.stop()
 
-    del drive, stop_stage, serve_observability  # registered on the app by the decorators
+    del drive, stop_stage, serve_observability, on_revoked, on_assigned  # registered by the decorators
     return app, runner
 
 
