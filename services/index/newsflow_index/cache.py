@@ -1,9 +1,9 @@
 """The Redis document cache: deduplicated documents readable by id, bounded by a TTL.
 
-Cache keys live under ``newsflow:cache:`` and always carry a TTL, while dedup state lives under
-``newsflow:dedup:``. With ``maxmemory-policy volatile-ttl``/``volatile-lru`` Redis evicts only keys
-that have a TTL, so cache entries can be evicted under memory pressure but dedup state cannot
-(see docs/decisions.md for sizing).
+Cache keys live under ``newsflow:cache:`` and always carry a TTL. Where memory is capped, the
+cache has a Redis of its own (``NEWSFLOW_REDIS__CACHE_URL``, ``allkeys-lru``) so that eviction
+can only ever take cache entries, never the dedup and story state in the state Redis
+(``noeviction``); see docs/decisions.md #11 for sizing.
 """
 
 from __future__ import annotations
