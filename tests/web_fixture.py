@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from newsflow_shared.http_server import start_app
 from newsflow_strip.corpus import dev_set_dir, load_dev_pages
 from tests.conftest import SEEDS
 
@@ -157,12 +158,7 @@ async def serve_site(oversize_bytes: int) -> AsyncIterator[Site]:
 
     app = web.Application()
     app.router.add_route("GET", "/{tail:.*}", handler)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    site.base = f"http://127.0.0.1:{port}"
+    runner, site.base = await start_app(app, "127.0.0.1", 0)
     try:
         yield site
     finally:

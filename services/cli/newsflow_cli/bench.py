@@ -143,6 +143,7 @@ async def feed_ingest_rate(items: int = FEED_ITEMS) -> tuple[float, int, int]:
     from newsflow_ingest.fetch import Fetcher
     from newsflow_ingest.stage import IngestStage
     from newsflow_ingest.web import InMemoryCrawlState, WebSource
+    from newsflow_shared.http_server import start_app
     from newsflow_shared.models import IngestRequest, RawDocument
     from newsflow_shared.settings import IngestSettings
 
@@ -162,12 +163,8 @@ async def feed_ingest_rate(items: int = FEED_ITEMS) -> tuple[float, int, int]:
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", handler)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base = f"http://127.0.0.1:{port}"
+    runner, base = await start_app(app, "127.0.0.1", 0)
+    port = int(base.rsplit(":", 1)[1])
     settings = IngestSettings(
         allowed_private_endpoints=[f"127.0.0.1:{port}"], politeness_delay_s=0, per_host_concurrency=8
     )

@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 
 from newsflow_index import search
 from newsflow_index.backend import IndexBackend, SearchFilters
+from newsflow_shared.http_server import start_app
 from newsflow_shared.search_api import DocumentResponse, SearchResponse, StoryResponse
 
 BACKEND_KEY = web.AppKey("backend", IndexBackend)
@@ -197,9 +198,5 @@ def build_app(backend: IndexBackend) -> web.Application:
 
 async def start_api(backend: IndexBackend, host: str, port: int) -> tuple[web.AppRunner, str]:
     """Serve the API on ``host:port`` (0: a free port); returns the runner and the page's address."""
-    runner = web.AppRunner(build_app(backend), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://{host}:{bound}/"
+    runner, address = await start_app(build_app(backend), host, port)
+    return runner, f"{address}/"

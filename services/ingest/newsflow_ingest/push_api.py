@@ -34,6 +34,7 @@ from redis.asyncio import Redis
 
 from newsflow_ingest.web import url_doc_id
 from newsflow_shared import topics
+from newsflow_shared.http_server import start_app
 from newsflow_shared.ingest_api import Accepted, DocumentStatus, PushedDocument, PushRequest, PushResponse
 from newsflow_shared.kafka_admin import topic_reader
 from newsflow_shared.models import RawDocument, SourceHints, StageEvent, stable_doc_id, utc_now
@@ -266,18 +267,16 @@ async def serve_push_api(settings: Settings, host: str, port: int, stop: asyncio
     app = build_app(settings, producer, redis)
     await producer.start()
     follower = asyncio.create_task(follow_statuses(settings, redis, stop))
-    runner = web.AppRunner(app, access_log=None)
+    runner: web.AppRunner | None = None
     try:
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        runner, address = await start_app(app, host, port)
         if on_ready is not None:
-            on_ready(f"http://{host}:{bound}")
+            on_ready(address)
         await stop.wait()
     finally:
         stop.set()
-        await runner.cleanup()
+        if runner is not None:
+            await runner.cleanup()
         await asyncio.gather(follower, return_exceptions=True)
         await producer.stop()
         await redis.aclose()

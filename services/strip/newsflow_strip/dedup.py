@@ -327,8 +327,10 @@ class Deduplicator:
     async def _by_similarity(self, docs: Sequence[StrippedDocument], verdicts: list[Duplicate | None]) -> None:
         candidates: dict[int, _Candidate] = {}
         for i, doc in enumerate(docs):
+            if verdicts[i] is not None:  # already a URL or exact duplicate: no need to shingle it
+                continue
             hashes = self.hasher.shingle_hashes(doc.body)
-            if verdicts[i] is None and len(hashes) >= MIN_SHINGLES:
+            if len(hashes) >= MIN_SHINGLES:
                 signature = self.hasher.signature(hashes)
                 candidates[i] = _Candidate(doc.doc_id, signature, band_keys(signature))
         if not candidates:
