@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsflow_cli.stack import (
+    DEV_BROKER_KAFKA,
     ManagedProcess,
     broker_process,
     free_port,
@@ -57,7 +58,9 @@ def redis_url(infra_dir: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def settings(broker: str, redis_url: str, infra_dir: Path) -> Settings:
     """Settings pointing at the session's broker and Redis, with topics created."""
-    built = load_settings(kafka={"bootstrap_servers": broker}, redis={"url": redis_url}, data_dir=infra_dir / "data")
+    built = load_settings(
+        kafka={**DEV_BROKER_KAFKA, "bootstrap_servers": broker}, redis={"url": redis_url}, data_dir=infra_dir / "data"
+    )
     asyncio.run(ensure_topics(built.kafka))
     return built
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from newsflow_clean.language import detect_language
+import asyncio
+
+from newsflow_clean.language import detect_language, load_language_model
 from newsflow_clean.normalize import decode, detect_format, fingerprint, normalize_whitespace, repair, visible_text
 from newsflow_shared import topics
 from newsflow_shared.models import CleanDocument, RawDocument
@@ -17,6 +19,9 @@ class CleanStage(Stage[RawDocument, CleanDocument]):
     input_topic = topics.RAW
     output_topic = topics.CLEAN
     max_batch_size = 16  # whole web pages: at 64 a batch peaked at 360 MB (docs/performance.md)
+
+    async def start(self) -> None:
+        await asyncio.to_thread(load_language_model)
 
     def process(self, doc: RawDocument) -> CleanDocument:
         text = repair(decode(doc.content, doc.charset))

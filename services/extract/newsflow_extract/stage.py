@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from threadpoolctl import threadpool_limits
+
 from newsflow_extract.entities import EntityRecognizer, Mention, load_model
 from newsflow_extract.metadata import clean_title, find_authors, find_dates, find_outlet, title_from_header
 from newsflow_extract.quotes import find_quotes
@@ -32,6 +34,11 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
     async def start(self) -> None:
         if self.recognizer is None:
             nlp = await asyncio.to_thread(load_model, self.settings.spacy_model)
+            # One BLAS thread: OpenBLAS would otherwise start one per core, on cores the other
+            # stages need (two threads cut a long article's wall time by a third for twice the
+            # CPU). After loading: threadpoolctl only limits loaded libraries, and numpy comes
+            # in with spaCy.
+            threadpool_limits(1, user_api="blas")
             self.recognizer = EntityRecognizer(nlp, self.settings.ner_batch_size)
 
     def process(self, doc: StrippedDocument) -> ExtractedDocument:

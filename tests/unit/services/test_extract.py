@@ -41,6 +41,14 @@ def test_short_person_mentions_take_the_full_name():
     assert [m.text for m in canonicalize(mentions)] == ["Antony Blinken", "Antony Blinken"]
 
 
+def test_a_surname_two_full_names_share_resolves_the_same_way_whatever_their_order():
+    people = [Mention("John Smith", "PERSON", 0, 10), Mention("Jane Smith", "PERSON", 20, 30)]
+    surname = Mention("Smith", "PERSON", 40, 45)
+    # Set order follows the hash seed, so a tie must not depend on the order mentions came in.
+    assert canonicalize([*people, surname])[-1].text == "Jane Smith"
+    assert canonicalize([*reversed(people), surname])[-1].text == "Jane Smith"
+
+
 def test_quotes_are_attributed_to_the_nearest_person_in_the_paragraph():
     body = "Intro paragraph.\n\n“We have deep concerns about the plans,” Blinken said."
     start = body.index("Blinken")
