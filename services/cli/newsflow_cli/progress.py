@@ -8,8 +8,10 @@ a redelivered event changes nothing because state is keyed by ``doc_id``.
 from __future__ import annotations
 
 import asyncio
+import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,6 +30,11 @@ class ProgressTracker:
         self.expected: set[str] = set()
         self.terminal: dict[str, StageEvent] = {}
         self.per_stage: Counter[tuple[str, str]] = Counter()
+        self.handed_on: dict[str, datetime] = {}
+        """When ingest passed each document on (its event follows the broker's ack)."""
+        self.indexed_at: dict[str, datetime] = {}
+        """When each document was first indexed: the index stage sends that event after its commit,
+        so the document was searchable by then. A redelivery's later event does not count."""
 
     def observe(self, event: StageEvent) -> None:
         """Take one lineage event into account (idempotent)."""
@@ -36,9 +43,13 @@ class ProgressTracker:
             self.requests[event.doc_id] = event
             if event.outcome == "forwarded":
                 self.expected.update(event.output_ids)
+                for doc_id in event.output_ids:
+                    self.handed_on.setdefault(doc_id, event.at)
             return
         if event.doc_id is not None and event.is_terminal:
             self.terminal[event.doc_id] = event
+            if event.outcome == "indexed":
+                self.indexed_at.setdefault(event.doc_id, event.at)
 
     @property
     def done(self) -> bool:
@@ -59,8 +70,25 @@ class ProgressTracker:
             "dead_lettered": sum(dead.values()),
             "dropped": sum(drops.values()) - duplicates,
             "pending": len(self.expected - self.terminal.keys()),
+            "latency_ms": self.latency_ms(),
             "drop_reasons": dict(drops),
             "dead_letter_reasons": dict(dead),
+        }
+
+    def latency_ms(self) -> dict[str, float]:
+        """Ingest→searchable time of the indexed documents: p50, p90, p99 and max, in ms."""
+        seconds = [
+            (at - self.handed_on[doc_id]).total_seconds()
+            for doc_id, at in self.indexed_at.items()
+            if doc_id in self.handed_on
+        ]
+        if not seconds:
+            return {}
+        cuts = statistics.quantiles(seconds, n=100, method="inclusive") if len(seconds) > 1 else seconds * 99
+        return {
+            "documents": len(seconds),
+            **{f"p{q}": round(cuts[q - 1] * 1000, 1) for q in (50, 90, 99)},
+            "max": round(max(seconds) * 1000, 1),
         }
 
     def stage_line(self) -> str:

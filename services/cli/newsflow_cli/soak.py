@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from newsflow_cli.bench import _percentile, build_corpus, editioned, latencies, run_pipeline
+from newsflow_cli.bench import build_corpus, describe_latency, editioned, run_pipeline
 from newsflow_cli.stack import ENDPOINTS_FILE
 from newsflow_cli.status import parse_metrics
 from newsflow_strip.corpus import SEEDS_DIR, dev_set_dir
@@ -77,14 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         terminal = summary["indexed"] + summary["duplicates"] + summary["dead_lettered"] + summary["dropped"]
         lost = expected - terminal + summary["pending"]
         doubled = sum(n - 1 for n in stored.values() if n > 1)
-        total = latencies(work / "run" / "index").pop("ingest→index")
         print(
             f"throughput: {summary['indexed'] / summary['processing_s']:.2f} docs/s indexed over {summary['processing_s']:.0f} s"
         )
-        print(
-            f"ingest→searchable latency: p50 {_percentile(total, 50) * 1000:.0f} ms, "
-            f"p99 {_percentile(total, 99) * 1000:.0f} ms ({len(total)} documents)"
-        )
+        print("ingest→searchable latency: " + describe_latency(summary["latency_ms"]))
         print(
             "largest consumer lag: "
             + ", ".join(f"{n} {lag.get(n, 0):.0f}" for n in ("ingest", "clean", "strip", "extract", "index"))
