@@ -175,11 +175,13 @@ in docs/performance.md. It holds a new group's first join for half the session t
 before every service is ready; real Kafka refuses session timeouts under 6 s, hence not the
 default), and answers an idle fetch only after about half of ``fetch_max_wait_ms`` (real Kafka
 answers when data arrives): 10 ms cost 65% of a core in idle polling, 50 ms 26%, for 5 ms a hop."""
-EMBEDDED_WORKERS = {"extract": 1}
-"""Workers per stage in the embedded stack. Measured with two extract workers (docs/performance.md):
-throughput 9.0 docs/s instead of 8.3, but on two cores the two spaCy processes slow each other and
-the rest: p99 latency at half the peak rose from 1.4 s to 2.0-2.4 s and start-up to 9.9 s. So one;
-raise it on a machine with more cores (the stripped topic gets a partition per worker)."""
+EMBEDDED_WORKERS = {"extract": 2}
+"""Workers per stage in the embedded stack (the stripped topic gets a partition per extract worker).
+NER is most of a document's time and a long article's can take a second, so with one worker every
+document ingested after a long one waits for it. Measured in one ``make bench`` each
+(docs/performance.md): two workers raised throughput from 6.6 to 6.9 docs/s and lowered p99 at
+half the peak from 1.80 s to 1.59 s, at 8.3 s to start instead of 7.1 s; each stays under 240 MB.
+(With the dev broker polled every 10 ms, two workers had been worse: idle polling took their core.)"""
 
 
 def broker_process(port: int, log_dir: Path) -> ManagedProcess:
