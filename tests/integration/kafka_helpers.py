@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
+from newsflow_cli.stack import DEV_BROKER_KAFKA
+
 
 async def produce(bootstrap: str, topic: str, values: Sequence[tuple[bytes, bytes]]) -> None:
     """Send (key, value) pairs and wait for every ack."""
@@ -30,7 +32,11 @@ async def read_until(
 ) -> list[ConsumerRecord]:
     """Read ``topic`` from the beginning, keeping matching records, until ``done(kept)`` or timeout."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", fetch_max_wait_ms=50
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=DEV_BROKER_KAFKA["fetch_max_wait_ms"],
     )
     await consumer.start()
     kept: list[ConsumerRecord] = []

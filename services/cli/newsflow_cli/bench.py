@@ -8,8 +8,9 @@ as one JSON file per document.
   own stage classes — ingest, clean, strip (Redis template learning and dedup), extract (NER
   on the one document), index (tantivy upsert and commit, Redis cache) — one document at a time.
 - **pipeline**: ``newsflow run --once`` on the embedded stack (five processes, broker, Redis).
-- **latency**: ``newsflow run --once --rate R`` at half the pipeline's measured rate; the
-  ingest→indexed time of each document comes from the stage timestamps in its indexed record.
+- **latency**: ``newsflow run --once --rate R`` at half the pipeline's measured rate; ingest→
+  searchable from that run's lineage events (its summary's ``latency_ms``), and the time per hop
+  from the stage timestamps in each indexed record.
 
 The last line is exactly ``pipeline/baseline throughput ratio: X.XX``.
 """
@@ -20,7 +21,6 @@ import argparse
 import asyncio
 import json
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsflow_cli.progress import percentile
 from newsflow_cli.registry import SERVICES
 from newsflow_cli.stack import ServiceUsage, free_port, process_usage, redis_process, start_and_wait
 from newsflow_strip.corpus import dev_set_dir, load_dev_pages
@@ -306,10 +307,6 @@ def describe_latency(latency_ms: dict[str, float]) -> str:
     )
 
 
-def _percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=2000)
@@ -373,12 +370,12 @@ def main(argv: list[str] | None = None) -> int:
             + describe_latency(paced.summary["latency_ms"])
         )
         print(
-            f"  stage stamps, ingest→index stage (before its write): p50 {_percentile(stamped, 50) * 1000:.0f} ms, "
-            f"p99 {_percentile(stamped, 99) * 1000:.0f} ms; per hop:"
+            f"  stage stamps, ingest→index stage (before its write): p50 {percentile(stamped, 50) * 1000:.0f} ms, "
+            f"p99 {percentile(stamped, 99) * 1000:.0f} ms; per hop:"
         )
         for hop, values in lat.items():
             print(
-                f"  {hop:<16} p50 {_percentile(values, 50) * 1000:5.0f} ms   p99 {_percentile(values, 99) * 1000:5.0f} ms"
+                f"  {hop:<16} p50 {percentile(values, 50) * 1000:5.0f} ms   p99 {percentile(values, 99) * 1000:5.0f} ms"
             )
         print(f"pipeline/baseline throughput ratio: {pipeline / baseline:.2f}")
     return 0

@@ -22,6 +22,11 @@ from newsflow_shared.models import StageEvent
 from newsflow_shared.settings import KafkaSettings
 
 
+def percentile(values: list[float], q: int) -> float:
+    """The ``q``-th percentile of ``values`` (inclusive method; one value is every percentile)."""
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
 class ProgressTracker:
     """Follows a set of ingest requests to the terminal state of every document they produced."""
 
@@ -84,10 +89,9 @@ class ProgressTracker:
         ]
         if not seconds:
             return {}
-        cuts = statistics.quantiles(seconds, n=100, method="inclusive") if len(seconds) > 1 else seconds * 99
         return {
             "documents": len(seconds),
-            **{f"p{q}": round(cuts[q - 1] * 1000, 1) for q in (50, 90, 99)},
+            **{f"p{q}": round(percentile(seconds, q) * 1000, 1) for q in (50, 90, 99)},
             "max": round(max(seconds) * 1000, 1),
         }
 

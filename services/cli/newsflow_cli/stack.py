@@ -181,7 +181,7 @@ NER is most of a document's time and a long article's can take a second, so with
 document ingested after a long one waits for it. Measured in one ``make bench`` each
 (docs/performance.md): two workers raised throughput from 6.6 to 6.9 docs/s and lowered p99 at
 half the peak from 1.80 s to 1.59 s, at 8.3 s to start instead of 7.1 s; each stays under 240 MB.
-(With the dev broker polled every 10 ms, two workers had been worse: idle polling took their core.)"""
+(Two workers had measured worse on 2026-11-22, when every consumer still polled every 10 ms.)"""
 
 
 def broker_process(port: int, log_dir: Path) -> ManagedProcess:
