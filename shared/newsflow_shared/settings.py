@@ -69,7 +69,6 @@ class RuntimeSettings(_Section):
     """Batching of the stage runtime (the same for every service unless overridden by env)."""
 
     batch_size: int = Field(64, ge=1, description="Most records processed per batch.")
-    batch_window_s: float = Field(0.05, gt=0, description="Longest wait to fill a batch.")
     max_error_text: int = Field(2000, ge=100, description="Error text kept in a dead letter.")
     transient_retry_max_s: float = Field(30.0, gt=0, description="Backoff ceiling for transient errors.")
 
@@ -154,6 +153,14 @@ class IndexSettings(_Section):
     )
     story_ttl_s: int = Field(
         14 * 24 * 3600, ge=60, description="How long a story stays open to new reports (Redis state TTL)."
+    )
+    min_commit_interval_s: float = Field(
+        0.2,
+        ge=0,
+        description=(
+            "Least time between two index commits (one per batch). Under load the documents arriving "
+            "meanwhile share a commit; a document arriving after a quiet spell is committed at once."
+        ),
     )
 
     @model_validator(mode="after")

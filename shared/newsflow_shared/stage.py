@@ -72,6 +72,11 @@ class Stage(ABC, Generic[InT, OutT]):
     max_batch_size: ClassVar[int | None] = None
     """A cap on ``RuntimeSettings.batch_size`` for stages whose inputs are whole web pages: a
     batch's memory is its documents' size times the copies each step makes."""
+    min_batch_interval_s: float = 0.0
+    """Least time between the starts of two batches. Batches are otherwise taken as soon as a
+    record arrives; a stage whose every batch has a fixed cost (the index's commit) sets this
+    so that under load the records arriving meanwhile share one batch, while a record arriving
+    after a quiet spell is still taken at once."""
 
     async def start(self) -> None:
         """Open resources (connections, models). Called once before the first batch."""
@@ -103,6 +108,17 @@ class Stage(ABC, Generic[InT, OutT]):
             except Exception as exc:  # noqa: BLE001 - becomes a dead letter, never a crash
                 results.append(exc)
         return results
+
+    def release_groups(self, docs: Sequence[InT]) -> list[Sequence[int]]:
+        """How a batch is split for processing, as groups of indexes into ``docs``: each group is
+        handed to :meth:`process_batch` on its own and its outputs are produced as soon as it is
+        done, while the batch is committed as a whole after every ack.
+
+        The default is the whole batch as one group, which stages with batched I/O (dedup claims,
+        index writes) need. A CPU-bound stage that tags one document after another can release
+        each as it is done, shortest first, so that a short document never waits for a long one.
+        """
+        return [range(len(docs))]
 
     def success_event(self, doc: WireModel, output_ids: Sequence[str]) -> StageEvent:
         """The lineage event for a successfully processed input (``output_ids``: what it became)."""

@@ -26,4 +26,4 @@ def create_stage(settings: Settings) -> IndexStage:
     redis = Redis.from_url(settings.redis.url)
     cache = DocumentCache(Redis.from_url(settings.redis.cache_url or settings.redis.url), settings.redis.cache_ttl_s)
     stories = StoryClusterer(RedisStoryStore(redis, settings.index.story_ttl_s))
-    return IndexStage(open_backend(settings), cache, stories)
+    return IndexStage(open_backend(settings), cache, stories, settings.index.min_commit_interval_s)

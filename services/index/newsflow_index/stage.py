@@ -25,10 +25,20 @@ class IndexStage(Stage[ExtractedDocument, ExtractedDocument]):
     output_topic = None
     success_outcome = "indexed"
 
-    def __init__(self, backend: IndexBackend, cache: DocumentCache | None, stories: StoryClusterer | None) -> None:
+    def __init__(
+        self,
+        backend: IndexBackend,
+        cache: DocumentCache | None,
+        stories: StoryClusterer | None,
+        min_commit_interval_s: float = 0.2,
+    ) -> None:
         self.backend = backend
         self.cache = cache
         self.stories = stories
+        # Every batch is one commit, whose cost (and that of the segment merges it leads to)
+        # hardly depends on its size: spacing batches lets documents arriving under load share a
+        # commit instead of taking the CPU the extract stage needs (docs/performance.md).
+        self.min_batch_interval_s = min_commit_interval_s
 
     def process(self, doc: ExtractedDocument) -> ExtractedDocument:
         return ExtractedDocument(**doc.stamped(self.name))

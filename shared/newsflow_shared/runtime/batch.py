@@ -126,7 +126,12 @@ class StageRunner:
         self.on_batch = on_batch  # (records, processing seconds) after each batch: the histograms
 
     async def handle_batch(self, records: Sequence[InboundRecord]) -> None:
-        """Process ``records`` and return once every resulting record is acknowledged."""
+        """Process ``records`` and return once every resulting record is acknowledged.
+
+        The stage may split the batch (``Stage.release_groups``): each group's records go to the
+        producer as soon as the group is processed, so a short document need not wait for a long
+        one processed after it. The batch is still committed as a whole, after every ack.
+        """
         started = time.perf_counter()
         self.counters.batches += 1
         self.counters.received += len(records)
@@ -144,16 +149,31 @@ class StageRunner:
             else:
                 valid.append((record, doc))
 
-        if valid:
-            results = await self._process_until_available([doc for _, doc in valid])
-            for (record, doc), result in zip(valid, results, strict=True):
-                outbound += self._route(record, doc, result)
+        acks = await self._send([], outbound)
+        for group in self._release_groups([doc for _, doc in valid]):
+            members = [valid[i] for i in group]
+            results = await self._process_until_available([doc for _, doc in members])
+            produced = [
+                out
+                for (record, doc), result in zip(members, results, strict=True)
+                for out in self._route(record, doc, result)
+            ]
+            outbound += produced
+            acks = await self._send(acks, produced)
 
         elapsed = time.perf_counter() - started
         self.counters.processing_seconds += elapsed
         if self.on_batch is not None:
             self.on_batch(len(records), elapsed)
-        await self._publish_until_acknowledged(outbound)
+        await self._publish_until_acknowledged(outbound, acks)
+
+    def _release_groups(self, docs: list[WireModel]) -> list[Sequence[int]]:
+        if not docs:
+            return []
+        groups = self.stage.release_groups(docs)
+        if sorted(i for group in groups for i in group) != list(range(len(docs))):
+            raise RuntimeError(f"stage {self.stage.name} split {len(docs)} inputs into groups {groups}")
+        return groups
 
     async def _process_until_available(self, docs: list[WireModel]) -> list[StageResult]:
         """Run the stage; on a transient failure back off and retry, holding the batch uncommitted."""
@@ -251,8 +271,25 @@ class StageRunner:
     def _event_record(event: StageEvent) -> OutboundRecord:
         return OutboundRecord(topics.EVENTS, event.partition_key(), event.to_wire())
 
-    async def _publish_until_acknowledged(self, outbound: list[OutboundRecord]) -> None:
-        """Produce everything and wait for every ack; on failure retry the whole set.
+    async def _send(
+        self, acks: list[Awaitable[object]] | None, records: list[OutboundRecord]
+    ) -> list[Awaitable[object]] | None:
+        """Hand ``records`` to the producer now; ``None`` once a send failed (the batch's whole
+        output is then published again by :meth:`_publish_until_acknowledged`)."""
+        if acks is None:
+            return None
+        try:
+            return acks + [await self.publisher.publish(record) for record in records]
+        except Exception as exc:  # noqa: BLE001 - retried with the rest of the batch, never dropped
+            self.counters.transient_retries += 1
+            log.warning("publishing %d records failed, retrying with the batch: %r", len(records), exc)
+            return None
+
+    async def _publish_until_acknowledged(
+        self, outbound: list[OutboundRecord], acks: list[Awaitable[object]] | None
+    ) -> None:
+        """Wait for every ack of ``outbound`` (already sent when ``acks`` is given); on failure
+        produce the whole set again until it is acknowledged.
 
         A retry may produce some records twice. That is the at-least-once contract: every
         consumer downstream is idempotent by ``doc_id``.
@@ -260,10 +297,12 @@ class StageRunner:
         delay = 0.2
         while True:
             try:
-                acks = [await self.publisher.publish(record) for record in outbound]
+                if acks is None:
+                    acks = [await self.publisher.publish(record) for record in outbound]
                 await asyncio.gather(*acks)
                 return
             except Exception as exc:  # noqa: BLE001 - broker trouble is retried, never dropped
+                acks = None
                 self.counters.transient_retries += 1
                 log.warning("publishing %d records failed, retrying in %.1fs: %r", len(outbound), delay, exc)
                 await asyncio.sleep(delay)

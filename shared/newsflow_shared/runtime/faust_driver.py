@@ -1,18 +1,23 @@
 """Drive a :class:`~newsflow_shared.stage.Stage` with a Faust app built by a factory.
 
-Commit-after-acknowledge, concretely: the agent reads batches with ``stream.take_events``.
-Before a batch is processed the runtime takes an extra reference on every message in it
-(``message.incref()``) and releases it (``decref()``) only after ``StageRunner.handle_batch``
-returned, i.e. after the broker acknowledged every output, dead letter and lineage event.
-``take_events`` acks the batch in a ``finally`` when the agent asks for the next one — and also
-when the agent is cancelled mid-batch (SIGTERM). Holding the extra reference makes that ack
-final only in the success case, so an interrupted batch is never committed and is redelivered.
+Batches are whatever has arrived, taken as soon as anything has (:func:`ready_batches`): one
+document alone is handled at once, and under load the records that arrived while a batch was
+being handled form the next one. Faust's ``take_events`` instead waits out a timer for every
+batch (half its window per hop on average) and wakes every window while idle.
+
+Commit-after-acknowledge, concretely: the stream delivers each message with one reference and
+drops it when the next message is read. :func:`ready_batches` takes an extra reference
+(``message.incref()``) as soon as a message is read, and the agent acks it (``stream.ack``,
+the final reference, which marks the offset safe to commit) only after
+``StageRunner.handle_batch`` returned, i.e. after the broker acknowledged every output, dead
+letter and lineage event. A batch interrupted by SIGTERM is never acked, so it is redelivered.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,6 +113,44 @@ class _ConsumerProgress:
         return out
 
 
+async def ready_batches(stream: Any, max_size: int, min_interval_s: float = 0.0) -> AsyncIterator[list[Any]]:
+    """Batches of at most ``max_size`` events from ``stream``: the first event as soon as it
+    arrives (but not sooner than ``min_interval_s`` after the previous batch was taken), with
+    every event that has arrived behind it (see module docstring)."""
+    arrived: asyncio.Queue[Any] = asyncio.Queue(maxsize=max_size)
+    loop = asyncio.get_running_loop()
+    previous_start = float("-inf")
+
+    async def read_stream() -> None:
+        try:
+            async for event in stream.events():
+                event.message.incref()  # held until the batch is handled: see module docstring
+                await arrived.put(event)
+        except Exception as exc:  # noqa: BLE001 - raised in the agent instead of leaving it waiting
+            await arrived.put(exc)
+
+    reader = asyncio.ensure_future(read_stream())
+    try:
+        while True:
+            batch = [await arrived.get()]
+            wait = previous_start + min_interval_s - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            previous_start = loop.time()
+            while len(batch) < max_size:
+                if arrived.empty():
+                    await asyncio.sleep(0)  # let the reader hand over what the stream already holds
+                    if arrived.empty():
+                        break
+                batch.append(arrived.get_nowait())
+            failures = [item for item in batch if isinstance(item, BaseException)]
+            if failures:
+                raise failures[0]
+            yield batch
+    finally:
+        reader.cancel()
+
+
 def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, StageRunner]:
     """Build the Faust app that runs ``stage``; nothing is connected until the worker starts."""
     kafka = settings.kafka
@@ -129,8 +172,9 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
         producer_max_request_size=kafka.max_request_bytes,
         consumer_max_fetch_size=kafka.consumer_fetch_bytes,
         producer_acks=-1,
-        # Events waiting for the agent are whole documents (raw HTML up to megabytes each): keep
-        # one batch in hand, not several (clean's peak RSS was 390 MB with 256).
+        # Events waiting for the agent are whole documents (raw HTML up to megabytes each): Faust's
+        # buffer and ready_batches' queue hold one batch each, not several (clean's peak RSS was
+        # 390 MB with a buffer of 256).
         stream_buffer_maxsize=batch_size,
         topic_partitions=kafka.partitions,
         worker_redirect_stdouts=False,
@@ -162,18 +206,15 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
         nonlocal assigned
         assigned = True
 
-    window = settings.runtime.batch_window_s
-
     @app.agent(source, name=f"newsflow.{stage.name}")
-    async def drive(stream: Any) -> None:  # faust.StreamT lacks take_events in its stubs
+    async def drive(stream: Any) -> None:
         nonlocal ready
         # Started here rather than in an app task: tasks run after agents are already consuming.
         await stage.start()
         ready = True
         log.info("stage %s ready: %s -> %s", stage.name, stage.input_topic, stage.output_topic)
-        async for events in stream.take_events(batch_size, within=window):
+        async for events in ready_batches(stream, batch_size, stage.min_batch_interval_s):
             for event in events:
-                event.message.incref()
                 progress.seen(event.message.topic, event.message.partition, event.message.offset)
             await runner.handle_batch(
                 [
@@ -188,7 +229,7 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
                 ]
             )
             for event in events:
-                event.message.decref()
+                await stream.ack(event)
 
     @app.task  # type: ignore[untyped-decorator]
     async def serve_observability() -> None:

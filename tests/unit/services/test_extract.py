@@ -131,3 +131,36 @@ def test_long_bodies_are_cut_into_chunks_that_map_back_to_the_body():
     assert "".join(text for _, text in pieces).replace(" ", "").replace("\n", "") == body.replace(" ", "").replace(
         "\n", ""
     )
+
+
+def test_a_batch_is_tagged_shortest_first_one_document_at_a_time():
+    # The runtime releases each group's outputs as soon as it is done: a short article in the same
+    # batch as a long one leaves first. Documents with nothing to tag (a duplicate, another
+    # language) cost nothing and go first.
+    def doc(doc_id: str, body: str, **extra: object) -> StrippedDocument:
+        fields = {"language": "en", **extra}
+        return StrippedDocument(
+            doc_id=doc_id,
+            source="s",
+            body=body,
+            format="text",
+            fingerprint=doc_id,
+            fetched_at=datetime(2024, 1, 1, tzinfo=UTC),
+            **fields,
+        )
+
+    docs = [
+        doc("long", "word " * 500),
+        doc("short", "word " * 10),
+        doc("german", "wort " * 900, language="de"),
+        doc("copy", "word " * 900, duplicate_of="long"),
+        doc("middle", "word " * 100),
+    ]
+    groups = ExtractStage(ExtractSettings()).release_groups(docs)
+    assert [[docs[i].doc_id for i in group] for group in groups] == [
+        ["german"],
+        ["copy"],
+        ["short"],
+        ["middle"],
+        ["long"],
+    ]

@@ -156,3 +156,49 @@ async def test_a_batch_that_fails_as_a_whole_is_retried_one_by_one_and_only_the_
     assert len(out.on("out")) == 2
     assert letters(out)["processing_error"].doc_id == "r-poison"
     assert "ValueError" in letters(out)["processing_error"].error
+
+
+class Staged(EchoStage):
+    """Processes one document per group, last first, and records what was published meanwhile."""
+
+    def __init__(self, publisher: MemoryPublisher) -> None:
+        super().__init__()
+        self.publisher = publisher
+        self.published_before: list[int] = []
+
+    def release_groups(self, docs):
+        return [[i] for i in reversed(range(len(docs)))]
+
+    async def process_batch(self, docs):
+        self.published_before.append(len(self.publisher.on("out")))
+        return await super().process_batch(docs)
+
+
+async def test_each_release_group_is_published_before_the_next_is_processed():
+    publisher = MemoryPublisher()
+    stage = Staged(publisher)
+    run, out = runner(stage=stage, publisher=publisher)
+    await run.handle_batch([record(request("ok", f"r-{n}")) for n in range(3)])
+    assert stage.published_before == [0, 1, 2]
+    assert [IngestRequest.model_validate_json(v).request_id for v in out.on("out")] == ["r-2", "r-1", "r-0"]
+    assert run.counters.forwarded == 3 and run.counters.batches == 1
+
+
+async def test_a_send_failure_between_groups_republishes_the_whole_batch_until_acknowledged():
+    publisher = MemoryPublisher()
+    stage = Staged(publisher)
+    run, out = runner(stage=stage, publisher=publisher)
+    publisher.failures = 1  # the first group's output is refused; later groups wait for the retry
+    await run.handle_batch([record(request("ok", f"r-{n}")) for n in range(2)])
+    assert sorted(IngestRequest.model_validate_json(v).request_id for v in out.on("out")) == ["r-0", "r-1"]
+    assert run.counters.transient_retries == 1
+
+
+async def test_release_groups_that_lose_or_repeat_a_document_are_a_bug_not_a_silent_loss():
+    class Lossy(EchoStage):
+        def release_groups(self, docs):
+            return [[0], [0]]
+
+    run, _ = runner(stage=Lossy())
+    with pytest.raises(RuntimeError, match="split 2 inputs"):
+        await run.handle_batch([record(request("a", "r-a")), record(request("b", "r-b"))])

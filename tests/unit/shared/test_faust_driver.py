@@ -1,0 +1,97 @@
+"""ready_batches over a stand-in for a Faust stream: batching without a timer, holds, failures."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pytest
+
+from newsflow_shared.runtime.faust_driver import ready_batches
+
+
+@dataclass
+class FakeMessage:
+    offset: int
+    refcount: int = 1  # the stream's own reference, dropped when it reads the next message
+
+    def incref(self) -> None:
+        self.refcount += 1
+
+
+@dataclass
+class FakeEvent:
+    message: FakeMessage
+
+
+@dataclass
+class FakeStream:
+    """Delivers what is put into ``inbox``, dropping its reference as it reads the next one."""
+
+    inbox: asyncio.Queue = field(default_factory=asyncio.Queue)
+
+    async def events(self):
+        previous = None
+        while True:
+            item = await self.inbox.get()
+            if previous is not None:
+                previous.message.refcount -= 1
+            if isinstance(item, Exception):
+                raise item
+            previous = FakeEvent(FakeMessage(item))
+            yield previous
+
+
+def stream_of(*offsets: int) -> FakeStream:
+    stream = FakeStream()
+    for offset in offsets:
+        stream.inbox.put_nowait(offset)
+    return stream
+
+
+async def offsets(batches, count: int) -> list[list[int]]:
+    return [[event.message.offset for event in await anext(batches)] for _ in range(count)]
+
+
+async def test_a_lone_record_is_handed_over_at_once_not_after_a_window():
+    batches = ready_batches(stream_of(0), max_size=8)
+    [batch] = await asyncio.wait_for(offsets(batches, 1), timeout=0.02)
+    assert batch == [0]
+    await batches.aclose()
+
+
+async def test_records_that_arrived_together_form_one_batch_up_to_the_maximum():
+    batches = ready_batches(stream_of(0, 1, 2, 3, 4), max_size=3)
+    assert await offsets(batches, 2) == [[0, 1, 2], [3, 4]]
+    await batches.aclose()
+
+
+async def test_every_record_handed_over_is_held_until_the_agent_acks_it():
+    batches = ready_batches(stream_of(0, 1, 2), max_size=3)
+    batch = await anext(batches)
+    # The stream read past all three (dropping its references); the holds keep them uncommitted.
+    assert [event.message.refcount for event in batch] == [1, 1, 2]
+    await batches.aclose()
+
+
+async def test_a_failing_stream_fails_the_agent_instead_of_stalling_it():
+    stream = FakeStream()
+    stream.inbox.put_nowait(RuntimeError("consumer crashed"))
+    batches = ready_batches(stream, max_size=4)
+    with pytest.raises(RuntimeError, match="consumer crashed"):
+        await asyncio.wait_for(anext(batches), timeout=1)
+
+
+async def test_a_minimum_interval_spaces_batches_and_what_arrives_meanwhile_shares_the_next():
+    stream = FakeStream()
+    batches = ready_batches(stream, max_size=8, min_interval_s=0.2)
+    loop = asyncio.get_running_loop()
+    stream.inbox.put_nowait(0)
+    started = loop.time()
+    assert await offsets(batches, 1) == [[0]]  # the first record after a quiet spell: at once
+    assert loop.time() - started < 0.1
+    stream.inbox.put_nowait(1)
+    loop.call_later(0.1, stream.inbox.put_nowait, 2)
+    assert await offsets(batches, 1) == [[1, 2]]
+    assert loop.time() - started >= 0.2
+    await batches.aclose()
