@@ -55,7 +55,7 @@ async def offsets(batches, count: int) -> list[list[int]]:
 
 async def test_a_lone_record_is_handed_over_at_once_not_after_a_window():
     batches = ready_batches(stream_of(0), max_size=8)
-    [batch] = await asyncio.wait_for(offsets(batches, 1), timeout=0.02)
+    [batch] = await asyncio.wait_for(offsets(batches, 1), timeout=0.04)  # Faust's window was 0.05 s
     assert batch == [0]
     await batches.aclose()
 
