@@ -35,7 +35,9 @@ def test_sigkilled_service_is_restarted_and_nothing_is_lost_or_doubled(victim, s
     stderr_path = tmp_path / "stderr.log"
     with stderr_path.open("w") as stderr:
         run = subprocess.Popen(
-            [*NEWSFLOW, "run", "--once", "--json", "--data-dir", str(data_dir), "--input", str(corpus)],
+            # --timeout: a run that stalls ends with its summary (pending, timed_out) and the logs
+            # below, instead of being cut off by communicate() with nothing to go on.
+            [*NEWSFLOW, "run", "--once", "--json", "--timeout", "240", "--data-dir", str(data_dir), "--input", str(corpus)],
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
@@ -49,7 +51,11 @@ def test_sigkilled_service_is_restarted_and_nothing_is_lost_or_doubled(victim, s
         finally:
             if run.poll() is None:
                 run.kill()
-    assert run.returncode == 0, stderr_path.read_text()[-3000:]
+    victim_log = data_dir / "logs" / f"{victim}.log"
+    assert run.returncode == 0, (
+        f"{stdout[-1500:]}\n--- newsflow run ---\n{stderr_path.read_text()[-3000:]}\n"
+        f"--- {victim_log.name} ---\n{victim_log.read_text()[-6000:] if victim_log.exists() else ''}"
+    )
     summary = last_json_line(stdout)
     assert summary["service_restarts"] == {victim: 1}
     assert (summary["ingested"], summary["dead_lettered"], summary["pending"]) == (DOCUMENTS, 0, 0)

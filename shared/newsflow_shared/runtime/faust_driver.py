@@ -159,6 +159,9 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
         f"newsflow-{stage.name}",
         broker=[f"kafka://{server}" for server in kafka.bootstrap_servers.split(",")],
         store="memory://",
+        # Faust makes this directory at start even with no tables; its default is the working
+        # directory, which scattered one per stage into wherever a service was started from.
+        datadir=str(settings.data_dir / "faust" / "{conf.id}"),
         autodiscover=False,
         web_enabled=False,
         topic_disable_leader=True,
@@ -252,6 +255,7 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
 def run_stage(stage: Stage[Any, Any], settings: Settings) -> None:
     """Run ``stage`` as a Faust worker until SIGTERM/SIGINT (what ``newsflow service`` does)."""
     app, _ = build_app(stage, settings)
+    app.conf.datadir.parent.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
     worker = faust.Worker(
         app,
         loglevel=settings.log_level.lower(),

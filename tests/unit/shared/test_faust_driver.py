@@ -95,3 +95,12 @@ async def test_a_minimum_interval_spaces_batches_and_what_arrives_meanwhile_shar
     assert await offsets(batches, 1) == [[1, 2]]
     assert loop.time() - started >= 0.2
     await batches.aclose()
+
+
+def test_faust_keeps_its_directory_under_the_data_dir_not_the_working_directory(tmp_path):
+    from newsflow_shared.runtime.faust_driver import build_app
+    from newsflow_shared.settings import Settings
+    from tests.unit.shared.test_runner import EchoStage
+
+    app, _ = build_app(EchoStage(), Settings(data_dir=tmp_path, kafka={"bootstrap_servers": "127.0.0.1:9"}, redis={"url": "redis://127.0.0.1:9"}))
+    assert app.conf.datadir == tmp_path / "faust" / "newsflow-echo"
