@@ -37,7 +37,18 @@ def test_sigkilled_service_is_restarted_and_nothing_is_lost_or_doubled(victim, s
         run = subprocess.Popen(
             # --timeout: a run that stalls ends with its summary (pending, timed_out) and the logs
             # below, instead of being cut off by communicate() with nothing to go on.
-            [*NEWSFLOW, "run", "--once", "--json", "--timeout", "240", "--data-dir", str(data_dir), "--input", str(corpus)],
+            [
+                *NEWSFLOW,
+                "run",
+                "--once",
+                "--json",
+                "--timeout",
+                "240",
+                "--data-dir",
+                str(data_dir),
+                "--input",
+                str(corpus),
+            ],
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,

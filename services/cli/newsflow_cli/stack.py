@@ -15,6 +15,7 @@ import ctypes
 import json
 import logging
 import os
+import random
 import shutil
 import signal
 import socket
@@ -37,8 +38,36 @@ STACK_SETTINGS_FILE = "stack.json"
 """The running embedded stack's settings as environment variables (``newsflow dlq`` reads them)."""
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+_LOWEST_PICKED_PORT = 20000
+
+
+def _ephemeral_ports(range_file: Path = Path("/proc/sys/net/ipv4/ip_local_port_range")) -> range | None:
+    """The kernel's range for the local ports of outgoing connections (Linux), if readable."""
+    with contextlib.suppress(OSError, ValueError):
+        low, high = (int(n) for n in range_file.read_text().split())
+        return range(low, high + 1)
+    return None
+
+
+def free_port(rng: random.Random | None = None, ephemeral: range | None = None) -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now, below the ephemeral range.
+
+    The port is handed to a process that binds it seconds later. A port from the ephemeral range
+    (what binding port 0 gives) can meanwhile become the local end of one of the many broker and
+    Redis connections the stack opens, and the service then fails to bind it on every restart:
+    seen as clean exiting ten times with "address already in use" and the run stalling.
+    """
+    ephemeral = ephemeral if ephemeral is not None else _ephemeral_ports()
+    rng = rng or random.Random()
+    if ephemeral is not None and ephemeral.start > _LOWEST_PICKED_PORT + 1000:
+        for _ in range(100):
+            port = rng.randrange(_LOWEST_PICKED_PORT, ephemeral.start)
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -102,5 +102,8 @@ def test_faust_keeps_its_directory_under_the_data_dir_not_the_working_directory(
     from newsflow_shared.settings import Settings
     from tests.unit.shared.test_runner import EchoStage
 
-    app, _ = build_app(EchoStage(), Settings(data_dir=tmp_path, kafka={"bootstrap_servers": "127.0.0.1:9"}, redis={"url": "redis://127.0.0.1:9"}))
+    app, _ = build_app(
+        EchoStage(),
+        Settings(data_dir=tmp_path, kafka={"bootstrap_servers": "127.0.0.1:9"}, redis={"url": "redis://127.0.0.1:9"}),
+    )
     assert app.conf.datadir == tmp_path / "faust" / "newsflow-echo"
