@@ -73,9 +73,9 @@ def main(argv: list[str] | None = None) -> int:
 
         stored = Counter(d.doc_id for d in asyncio.run(TantivyBackend(work / "run" / "index").all_records()))
         summary = run.summary
-        expected = summary["ingested"]
-        terminal = summary["indexed"] + summary["duplicates"] + summary["dead_lettered"] + summary["dropped"]
-        lost = expected - terminal + summary["pending"]
+        # A document is lost when it never reached a terminal state (indexed, duplicate, dropped
+        # or dead-lettered with a reason): the tracker's pending count, each document once.
+        lost = summary["pending"]
         doubled = sum(n - 1 for n in stored.values() if n > 1)
         print(
             f"throughput: {summary['indexed'] / summary['processing_s']:.2f} docs/s indexed over {summary['processing_s']:.0f} s"
