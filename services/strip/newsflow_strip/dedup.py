@@ -11,10 +11,15 @@ republishing an agency story with its own header, comments and footer) is still 
   the stored signatures to verify them (estimated Jaccard ≥ ``NEAR_DUPLICATE_THRESHOLD``).
 
 Every level is idempotent under redelivery: state is keyed by the claiming ``doc_id``, so a
-redelivered document finds itself and is never a duplicate of itself. Duplicates add nothing to
+redelivered document finds itself and is never a duplicate of itself. Duplicates leave nothing in
 the dedup state (no chains: a copy of a copy points at the original, if it matches it).
-Two strip workers deduplicating near-identical documents in the same instant can both keep
-theirs (each checks before the other writes); the index then holds both, never a double of one.
+
+Several strip workers share the state without a race. URL and body claims are atomic
+set-if-absent. Near-duplicates are registered before they are looked for: each document first
+takes a sequence number and enters its LSH buckets in one atomic step, then looks for an
+*earlier* similar document. Of two copies checked in the same instant, the later-registered one
+is bound to see the earlier, and the earlier never yields to the later, so exactly one is kept.
+A document found to be a duplicate then leaves the buckets.
 """
 
 from __future__ import annotations
@@ -123,18 +128,24 @@ class ClaimStore(Protocol):
 
 
 class LshStore(Protocol):
-    """LSH buckets and signatures of canonical documents."""
+    """LSH buckets and signatures of canonical documents, each with its registration order."""
+
+    async def register_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> list[int]:
+        """For each ``(doc_id, signature, bucket keys)``, in order and each atomically: store the
+        signature and enter the buckets, and return the document's sequence number, taken from one
+        counter shared by every worker (a document registered before keeps its number)."""
+        ...
 
     async def bucket_members(self, keys: Sequence[str]) -> list[set[str]]:
         """The doc_ids in each bucket."""
         ...
 
-    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stored signature of each doc_id that still has one."""
+    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, tuple[int, np.ndarray]]:
+        """The sequence number and stored signature of each doc_id that still has one."""
         ...
 
-    async def add_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> None:
-        """Store ``(doc_id, signature, bucket keys)`` for new canonical documents."""
+    async def remove_many(self, entries: Sequence[tuple[str, list[str]]]) -> None:
+        """Take ``(doc_id, bucket keys)`` out of the buckets and forget its signature."""
         ...
 
 
@@ -180,8 +191,40 @@ class RedisClaimStore:
         return owners
 
 
+# One document's registration, atomic so that no other worker can look between the sequence
+# number being taken and the buckets being entered (the ordering argument in the module docstring
+# needs both to be visible at once). The stored value is "<seq>:<signature bytes>".
+_REGISTER_SCRIPT = """
+local stored = redis.call('GET', KEYS[2])
+local seq = nil
+if stored then
+  seq = tonumber(string.match(stored, '^(%d+):'))
+end
+if not seq or #stored == tonumber(ARGV[4]) then
+  seq = redis.call('INCR', KEYS[1])
+  redis.call('SET', KEYS[2], seq .. ':' .. ARGV[2], 'EX', ARGV[3])
+end
+for i = 3, #KEYS do
+  redis.call('SADD', KEYS[i], ARGV[1])
+  redis.call('EXPIRE', KEYS[i], ARGV[3])
+end
+return seq
+"""
+_SIGNATURE_BYTES = NUM_PERMUTATIONS * 4
+
+
+def _stored_signature(value: bytes) -> tuple[int, np.ndarray]:
+    """(sequence number, signature) of a stored value. A bare signature, as written before
+    registration had an order, counts as registered first."""
+    if len(value) == _SIGNATURE_BYTES:
+        return 0, np.frombuffer(value, dtype=np.uint32)
+    seq, signature = value.split(b":", 1)
+    return int(seq), np.frombuffer(signature, dtype=np.uint32)
+
+
 class RedisLshStore:
-    """LSH buckets as Redis sets and signatures as 512-byte strings, all with the dedup TTL.
+    """LSH buckets as Redis sets and signatures as ~520-byte strings, all with the dedup TTL, and
+    one counter for the registration order.
 
     Per canonical document: one member in each of 32 sets plus one signature, ~5 KB of Redis
     memory (docs/decisions.md #11 has the sizing).
@@ -191,6 +234,27 @@ class RedisLshStore:
         self._redis = redis
         self._ttl_s = ttl_s
         self._prefix = prefix
+        self._register = redis.register_script(_REGISTER_SCRIPT)
+
+    async def register_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> list[int]:
+        if not entries:
+            return []
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for doc_id, signature, keys in entries:
+                    await self._register(
+                        keys=[
+                            f"{self._prefix}:clock",
+                            f"{self._prefix}:sig:{doc_id}",
+                            *(f"{self._prefix}:lsh:{key}" for key in keys),
+                        ],
+                        args=[doc_id, signature.tobytes(), self._ttl_s, _SIGNATURE_BYTES],
+                        client=pipe,
+                    )
+                replies = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise _redis_unavailable(exc) from exc
+        return [int(reply) for reply in replies]
 
     async def bucket_members(self, keys: Sequence[str]) -> list[set[str]]:
         try:
@@ -202,25 +266,24 @@ class RedisLshStore:
             raise _redis_unavailable(exc) from exc
         return [{m.decode() if isinstance(m, bytes) else m for m in reply} for reply in replies]
 
-    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
+    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, tuple[int, np.ndarray]]:
         if not doc_ids:
             return {}
         try:
             values = await self._redis.mget([f"{self._prefix}:sig:{d}" for d in doc_ids])
         except (RedisError, OSError) as exc:
             raise _redis_unavailable(exc) from exc
-        return {d: np.frombuffer(bytes(v), dtype=np.uint32) for d, v in zip(doc_ids, values, strict=True) if v}
+        return {d: _stored_signature(bytes(v)) for d, v in zip(doc_ids, values, strict=True) if v}
 
-    async def add_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> None:
+    async def remove_many(self, entries: Sequence[tuple[str, list[str]]]) -> None:
         if not entries:
             return
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
-                for doc_id, signature, keys in entries:
-                    pipe.set(f"{self._prefix}:sig:{doc_id}", signature.tobytes(), ex=self._ttl_s)
+                for doc_id, keys in entries:
+                    pipe.delete(f"{self._prefix}:sig:{doc_id}")
                     for key in keys:
-                        pipe.sadd(f"{self._prefix}:lsh:{key}", doc_id)
-                        pipe.expire(f"{self._prefix}:lsh:{key}", self._ttl_s)
+                        pipe.srem(f"{self._prefix}:lsh:{key}", doc_id)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             raise _redis_unavailable(exc) from exc
@@ -251,25 +314,37 @@ class InMemoryLshStore:
 
     def __init__(self) -> None:
         self._buckets: dict[str, set[str]] = {}
-        self._signatures: dict[str, np.ndarray] = {}
+        self._signatures: dict[str, tuple[int, np.ndarray]] = {}
+        self._clock = 0
+
+    async def register_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> list[int]:
+        seqs = []
+        for doc_id, signature, keys in entries:
+            if doc_id not in self._signatures:
+                self._clock += 1
+                self._signatures[doc_id] = (self._clock, signature)
+            for key in keys:
+                self._buckets.setdefault(key, set()).add(doc_id)
+            seqs.append(self._signatures[doc_id][0])
+        return seqs
 
     async def bucket_members(self, keys: Sequence[str]) -> list[set[str]]:
         return [set(self._buckets.get(key, ())) for key in keys]
 
-    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
+    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, tuple[int, np.ndarray]]:
         return {d: self._signatures[d] for d in doc_ids if d in self._signatures}
 
-    async def add_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> None:
-        for doc_id, signature, keys in entries:
-            self._signatures[doc_id] = signature
+    async def remove_many(self, entries: Sequence[tuple[str, list[str]]]) -> None:
+        for doc_id, keys in entries:
+            self._signatures.pop(doc_id, None)
             for key in keys:
-                self._buckets.setdefault(key, set()).add(doc_id)
+                self._buckets.get(key, set()).discard(doc_id)
 
 
 @dataclass(frozen=True)
 class _Candidate:
     doc_id: str
-    signature: np.ndarray | None
+    signature: np.ndarray
     keys: list[str]
 
 
@@ -335,22 +410,33 @@ class Deduplicator:
                 candidates[i] = _Candidate(doc.doc_id, signature, band_keys(signature))
         if not candidates:
             return
+        # Registered first, looked up second: see the module docstring for why no two workers can
+        # then both keep a copy. The batch is registered in order, so a copy later in the same
+        # batch finds the original like any other earlier document.
         order = list(candidates)
+        registered = await self.near.register_many([(c.doc_id, c.signature, c.keys) for c in candidates.values()])
+        seqs = dict(zip(order, registered, strict=True))
         members = await self.near.bucket_members([k for i in order for k in candidates[i].keys])
         neighbours = {
             i: set().union(*members[n * LSH_BANDS : (n + 1) * LSH_BANDS]) - {candidates[i].doc_id}
             for n, i in enumerate(order)
         }
         known = await self.near.signatures(sorted(set().union(*neighbours.values())))
-        added: list[tuple[str, np.ndarray, list[str]]] = []
-        for i in order:  # in batch order, so a copy later in the same batch finds the original
+        found: dict[str, _Candidate] = {}
+        for i in sorted(order, key=seqs.__getitem__):
             mine = candidates[i]
-            assert mine.signature is not None
-            pool = {d: known[d] for d in neighbours[i] if d in known}
-            pool.update({d: s for d, s, keys in added if d != mine.doc_id and set(keys) & set(mine.keys)})
-            best = max(((similarity(mine.signature, s), d) for d, s in pool.items()), default=(0.0, ""))
-            if best[0] >= self.threshold:
-                verdicts[i] = Duplicate("duplicate_near", best[1], round(best[0], 3))
-            else:
-                added.append((mine.doc_id, mine.signature, mine.keys))
-        await self.near.add_many(added)
+            # The earliest match, not the closest: a copy of a copy then points at the original
+            # whenever it matches it, however the workers interleaved.
+            matches = sorted(
+                (seq, d)
+                for d in neighbours[i]
+                if d in known and d not in found
+                for seq, signature in [known[d]]
+                if seq < seqs[i] and similarity(mine.signature, signature) >= self.threshold
+            )
+            if matches:
+                canonical = matches[0][1]
+                score = similarity(mine.signature, known[canonical][1])
+                verdicts[i] = Duplicate("duplicate_near", canonical, round(score, 3))
+                found[mine.doc_id] = mine
+        await self.near.remove_many([(c.doc_id, c.keys) for c in found.values()])
