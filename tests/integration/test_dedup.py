@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pytest
 from redis.asyncio import Redis
 
@@ -26,21 +24,14 @@ class Interleaving:
     def __init__(self, inner: LshStore) -> None:
         self.inner = inner
 
-    async def register_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> list[int]:
-        await asyncio.sleep(0)
-        return await self.inner.register_many(entries)
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
 
-    async def bucket_members(self, keys: Sequence[str]) -> list[set[str]]:
-        await asyncio.sleep(0)
-        return await self.inner.bucket_members(keys)
+        async def after_other_tasks(*args: Any) -> Any:
+            await asyncio.sleep(0)
+            return await method(*args)
 
-    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, tuple[int, np.ndarray]]:
-        await asyncio.sleep(0)
-        return await self.inner.signatures(doc_ids)
-
-    async def remove_many(self, entries: Sequence[tuple[str, list[str]]]) -> None:
-        await asyncio.sleep(0)
-        await self.inner.remove_many(entries)
+        return after_other_tasks
 
 
 @pytest.fixture(params=["memory", "redis"])
