@@ -427,16 +427,16 @@ class Deduplicator:
             mine = candidates[i]
             # The earliest match, not the closest: a copy of a copy then points at the original
             # whenever it matches it, however the workers interleaved.
-            matches = sorted(
-                (seq, d)
+            earlier = [
+                (seq, d, similarity(mine.signature, signature))
                 for d in neighbours[i]
                 if d in known and d not in found
                 for seq, signature in [known[d]]
-                if seq < seqs[i] and similarity(mine.signature, signature) >= self.threshold
-            )
+                if seq < seqs[i]
+            ]
+            matches = sorted(match for match in earlier if match[2] >= self.threshold)
             if matches:
-                canonical = matches[0][1]
-                score = similarity(mine.signature, known[canonical][1])
+                _, canonical, score = matches[0]
                 verdicts[i] = Duplicate("duplicate_near", canonical, round(score, 3))
                 found[mine.doc_id] = mine
         await self.near.remove_many([(c.doc_id, c.keys) for c in found.values()])
