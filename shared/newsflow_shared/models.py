@@ -74,6 +74,9 @@ class IngestRequest(WireModel):
         return self.request_id
 
 
+BodySource = Literal["page", "feed"]
+
+
 class DocumentRecord(WireModel):
     """Fields every document carries from ingest to index."""
 
@@ -90,6 +93,14 @@ class DocumentRecord(WireModel):
     duplicate_reason: str | None = Field(
         default=None, description="How it was found: duplicate_url, duplicate_exact or duplicate_near."
     )
+    body_source: BodySource = Field(
+        default="page",
+        description="Where the text came from: the page itself (read, fetched or pushed), or the "
+        "feed item's own text (the page was unreachable, or thinner than the feed's text).",
+    )
+    article_score: float | None = Field(
+        default=None, description="P(the page is an article), from strip's article check (HTML pages only)."
+    )
 
     @property
     def record_id(self) -> str:
@@ -105,13 +116,21 @@ class DocumentRecord(WireModel):
 
 
 class SourceHints(BaseModel):
-    """Metadata a source supplied alongside the content (e.g. a JSON record's title)."""
+    """Metadata a source supplied alongside the content (a JSON record's title, a feed item's
+    date, author and categories, and its own full text)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     title: str | None = None
     published: datetime | None = None
     outlet: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    feed_content: str | None = Field(
+        default=None,
+        description="The feed item's own full text (HTML), when it is long enough to stand in for "
+        "the page: strip uses it if the page's body turns out thinner.",
+    )
 
 
 class RawDocument(DocumentRecord):
@@ -148,6 +167,9 @@ class PageMetadata(BaseModel):
     published: datetime | None = None
     updated: datetime | None = None
     outlet: str | None = None
+    canonical_url: str | None = Field(
+        default=None, description="The page's own <link rel=canonical> or og:url, when believable."
+    )
     header_lines: list[str] = Field(
         default_factory=list, description="Text lines before the body (titles, bylines, dates)."
     )
@@ -198,6 +220,7 @@ class ExtractedDocument(DocumentRecord):
     language: str | None = None
     entities: list[Entity] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list, description="The source's own sections or tags.")
     fingerprint: str
     fetched_at: datetime
     story_id: str | None = Field(

@@ -139,6 +139,16 @@ class StripSettings(_Section):
         0.5, gt=0, le=1, description="...and in at least this share of them (a quote two articles share is not)."
     )
     template_ttl_s: int = Field(30 * 24 * 3600, ge=60, description="How long per-source line counts are kept.")
+    drop_non_articles: bool = Field(
+        True,
+        description="Drop HTML pages the article check judges not to be articles (shops, job boards, spam) as "
+        "not_an_article; they go to the excluded-documents topic. NEWSFLOW_STRIP__DROP_NON_ARTICLES",
+    )
+    article_check_exempt: list[str] = Field(
+        default_factory=list,
+        description='Sources (hosts without "www.", or outlets) whose pages are always articles. '
+        "NEWSFLOW_STRIP__ARTICLE_CHECK_EXEMPT (JSON list)",
+    )
 
 
 class IndexSettings(_Section):

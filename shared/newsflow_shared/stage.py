@@ -7,7 +7,8 @@ committing offsets only after every output of a batch is acknowledged by the bro
 A stage signals outcomes without knowing about Kafka:
 
 - return an output model (or a list of them, for fan-out) → forwarded to ``output_topic``;
-- return :class:`Dropped` → counted under its reason, recorded as a terminal lineage event;
+- return :class:`Dropped` → counted under its reason, recorded as a terminal lineage event (and,
+  with ``kept``, the document written to the excluded-documents topic);
 - raise :class:`Rejected` → the input is dead-lettered with the given reason code;
 - raise :class:`TransientError` → a dependency is unavailable; the batch is retried with
   backoff and nothing is committed meanwhile (back-pressure instead of loss);
@@ -30,10 +31,15 @@ OutT = TypeVar("OutT", bound=WireModel)
 
 @dataclass(frozen=True, slots=True)
 class Dropped:
-    """A deliberate, counted drop (e.g. a duplicate). ``reason`` is a short snake_case code."""
+    """A deliberate, counted drop (e.g. a duplicate). ``reason`` is a short snake_case code.
+
+    ``kept``: the document as the stage would have passed it on, for a drop a person may want to
+    look at or overrule (a page judged not to be an article): the runtime writes it to the
+    excluded-documents topic instead of forgetting it."""
 
     reason: str
     detail: str = ""
+    kept: WireModel | None = None
 
 
 class Rejected(Exception):

@@ -22,6 +22,10 @@ STRIPPED = "newsflow.documents.stripped.v1"
 EXTRACTED = "newsflow.documents.extracted.v1"
 """Title, dates, outlet, entities and quotes: extract → index."""
 
+EXCLUDED = "newsflow.documents.excluded.v1"
+"""Documents a stage dropped on a judgement a person may overrule (``not_an_article``), as the
+stage would have passed them on: kept for inspection and replay, never indexed."""
+
 DEAD_LETTER = "newsflow.deadletter.v1"
 """Every record a stage could not process, with the stage and a reason code."""
 
@@ -38,6 +42,7 @@ ALL_TOPICS: tuple[str, ...] = (
     CLEAN,
     STRIPPED,
     EXTRACTED,
+    EXCLUDED,
     DEAD_LETTER,
     EVENTS,
 )

@@ -36,6 +36,8 @@ def contract_record(source: str, doc: ExtractedDocument | None, error: str | Non
         record["updated"] = doc.updated.isoformat() if doc.updated else None
         record["authors"] = doc.authors
         record["doc_id"] = doc.doc_id
+        record["body_source"] = doc.body_source
+        record["article_score"] = doc.article_score
     if error:
         record["error"] = error
     return record

@@ -1,14 +1,21 @@
-"""Feeds (RSS 0.9x/1.0/2.0, Atom) and sitemaps (index and urlset, gzip), parsed safely.
+"""Feeds (RSS 0.9x/1.0/2.0, Atom) and sitemaps (index and urlset, gzip), parsed safely and leniently.
 
-Every XML document is first read by defusedxml, which refuses entity declarations (the
-"billion laughs" expansion) and external entities instead of expanding or fetching them; only
-then does feedparser read a feed. Nothing here does I/O.
+Feeds in the wild are often not well-formed XML: a blank line or a BOM before ``<?xml``,
+ISO-8859-1 bytes with no declaration (or the wrong one), HTML entities such as ``&nbsp;``, a
+feed served as ``text/html``. Like the best feed readers, this module reads them anyway: what a
+document *is* comes from its first element, found by a tolerant scan, and feedparser (which
+falls back to a lenient parser and to other charsets) reads the items. One thing is never
+tolerated: entity declarations in the document type (the "billion laughs" expansion, external
+entities that read files or URLs) are refused as ``hostile_xml`` before any parser sees them.
+Sitemaps are read by defusedxml, which refuses the same. Nothing here does I/O.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
+import re
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +30,14 @@ from newsflow_ingest.errors import SourceError
 FEED_ROOTS = frozenset({"rss", "feed", "rdf", "channel"})
 SITEMAP_ROOTS = frozenset({"urlset", "sitemapindex"})
 MAX_GUNZIPPED_BYTES = 64 << 20
+SNIFF_BYTES = 64 << 10
+"""How far into a document its first element is looked for (past comments and a doctype)."""
+
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!doctype(?:[^\[>]|\[.*?\])*>)", re.IGNORECASE | re.DOTALL)
+_FIRST_ELEMENT = re.compile(rb"\s*<([A-Za-z_][\w:.-]*)")
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"^(<\?xml[^>]*?)\s+encoding\s*=\s*[\"'][^\"']*[\"']", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,51 @@ class FeedItem:
     guid: str | None
     title: str | None
     published: datetime | None
+    content: str | None = None
+    """The entry's own text as HTML (``content:encoded``, Atom ``content``, or a long summary)."""
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+
+def _utf8_head(data: bytes) -> bytes:
+    """The start of ``data`` without BOMs and leading whitespace, as UTF-8 if it was UTF-16."""
+    head = data[:SNIFF_BYTES]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", errors="replace").encode("utf-8")
+    while head.startswith(_BOMS) or head[:1].isspace():
+        head = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    return head
+
+
+def _prolog_and_root(data: bytes) -> tuple[bytes, str | None]:
+    """The prolog (declaration, comments, doctype) and the first element's local name, lower-case."""
+    head, position = _utf8_head(data), 0
+    while match := _PROLOG_ITEM.match(head, position):
+        if match.end() == position:
+            break
+        position = match.end()
+    element = _FIRST_ELEMENT.match(head, position)
+    if element is None:  # no element where one should start: the whole head is suspect
+        return head, None
+    return head[:position], element.group(1).decode("ascii", "replace").rsplit(":", 1)[-1].lower()
+
+
+def refuse_entity_tricks(data: bytes) -> None:
+    """SourceError ``hostile_xml`` if the document declares entities (expansion, external ones)."""
+    prolog, _ = _prolog_and_root(data)
+    if _ENTITY_DECLARATION.search(prolog):
+        raise SourceError("hostile_xml", "refused XML that declares entities (expansion or external entities)")
+
+
+def xml_kind(data: bytes) -> str | None:
+    """``feed``, ``sitemap`` or None (not a feed or sitemap: an HTML page, say), from the first element."""
+    _, root = _prolog_and_root(data)
+    if root is None or root == "html":
+        return None
+    kind = "feed" if root in FEED_ROOTS else "sitemap" if root in SITEMAP_ROOTS else None
+    if kind is not None:
+        refuse_entity_tricks(data)
+    return kind
 
 
 @dataclass(frozen=True)
@@ -61,36 +121,51 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].lower()
 
 
+def _as_utf8_xml(data: bytes) -> bytes:
+    """``data`` without leading junk, transcoded to UTF-8 when its bytes are not UTF-8 (an
+    undeclared or wrongly declared Latin-1/Windows-1252 document), its declaration to match."""
+    start = 0
+    while data[start : start + 3] == codecs.BOM_UTF8 or data[start : start + 1].isspace():
+        start += 3 if data[start : start + 3] == codecs.BOM_UTF8 else 1
+    data = data[start:]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _XML_ENCODING.sub(rb"\1", data.decode("cp1252", errors="replace").encode("utf-8"), count=1)
+    return data
+
+
 def xml_root(data: bytes) -> Element:
     """The parsed root of an XML document, refusing entity tricks; SourceError when not XML."""
     try:
-        return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        return fromstring(_as_utf8_xml(data), forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise SourceError("hostile_xml", f"refused XML with {type(exc).__name__}: {exc}") from exc
     except (ParseError, ValueError) as exc:
         raise SourceError("malformed_xml", f"not well-formed XML: {exc}") from exc
 
 
-def xml_kind(data: bytes) -> str | None:
-    """``feed``, ``sitemap`` or None (not a feed or sitemap: an HTML page, say), from the root."""
-    head = data.lstrip()[:1]
-    if head != b"<" or data.lstrip()[:200].lower().startswith((b"<!doctype html", b"<html")):
-        return None
-    try:
-        root = _local(xml_root(data).tag)
-    except SourceError as exc:
-        if exc.reason == "hostile_xml":
-            raise
-        return None
-    return "feed" if root in FEED_ROOTS else "sitemap" if root in SITEMAP_ROOTS else None
+def _names(entry: dict) -> tuple[str, ...]:
+    names = [a.get("name") for a in entry.get("authors") or [] if isinstance(a, dict)]
+    if not any(names) and isinstance(entry.get("author"), str):
+        names = [entry["author"]]
+    return tuple(dict.fromkeys(" ".join(n.split()) for n in names if n and n.strip()))
+
+
+def _content(entry: dict) -> str | None:
+    """The longest text the entry carries: full content beats a summary that is only a teaser."""
+    texts = [c.get("value") for c in entry.get("content") or [] if isinstance(c, dict)]
+    texts.append(entry.get("summary"))
+    texts = [t for t in texts if isinstance(t, str) and t.strip()]
+    return max(texts, key=len) if texts else None
 
 
 def parse_feed(data: bytes, base_url: str, limit: int) -> list[FeedItem]:
     """The feed's items with a link (at most ``limit``); SourceError if it is not a usable feed."""
-    xml_root(data)  # refuses entity expansion and external entities before feedparser sees it
-    parsed = feedparser.parse(data, response_headers={"content-location": base_url})
-    if parsed.bozo and not parsed.entries:
-        raise SourceError("malformed_feed", f"not a feed: {parsed.get('bozo_exception')}")
+    refuse_entity_tricks(data)
+    parsed = feedparser.parse(
+        data.lstrip(b"".join(_BOMS) + b" \t\r\n"), response_headers={"content-location": base_url}
+    )
     items = []
     for entry in parsed.entries[:limit]:
         link = entry.get("link") or (entry.get("id") if str(entry.get("id", "")).startswith("http") else None)
@@ -103,8 +178,19 @@ def parse_feed(data: bytes, base_url: str, limit: int) -> list[FeedItem]:
                 guid=entry.get("id"),
                 title=entry.get("title"),
                 published=datetime(*stamp[:6], tzinfo=UTC) if stamp else None,
+                content=_content(entry),
+                authors=_names(entry),
+                categories=tuple(
+                    dict.fromkeys(
+                        t["term"].strip()
+                        for t in entry.get("tags") or []
+                        if isinstance(t.get("term"), str) and t["term"].strip()
+                    )
+                ),
             )
         )
+    if not items and (parsed.bozo or not parsed.get("version")):
+        raise SourceError("malformed_feed", f"not a feed: {parsed.get('bozo_exception') or 'no items'}")
     return items
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from newsflow_shared.models import RawDocument, SourceHints, stable_doc_id
 from newsflow_shared.stage import Rejected
+from newsflow_shared.urls import url_doc_id
 
 CONTENT_TYPES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
@@ -117,7 +118,7 @@ def _json_record(
     if isinstance(record.get("id"), str | int):
         doc_id = stable_doc_id(f"id:{record['id']}")
     elif url:
-        doc_id = stable_doc_id(f"url:{url}")
+        doc_id = url_doc_id(url)
     else:
         doc_id = fallback_id
     try:

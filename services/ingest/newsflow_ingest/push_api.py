@@ -32,13 +32,13 @@ from pydantic import ValidationError
 from pydantic.json_schema import models_json_schema
 from redis.asyncio import Redis
 
-from newsflow_ingest.web import url_doc_id
 from newsflow_shared import topics
 from newsflow_shared.http_server import start_app
 from newsflow_shared.ingest_api import Accepted, DocumentStatus, PushedDocument, PushRequest, PushResponse
 from newsflow_shared.kafka_admin import topic_reader
 from newsflow_shared.models import RawDocument, SourceHints, StageEvent, stable_doc_id, utc_now
 from newsflow_shared.settings import Settings
+from newsflow_shared.urls import url_doc_id
 
 log = logging.getLogger("newsflow.ingest.api")
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from newsflow_ingest.errors import SourceError
 from newsflow_ingest.files import list_files, read_documents
 from newsflow_ingest.warc import is_warc, read_warc
-from newsflow_ingest.web import WebSource, url_doc_id
+from newsflow_ingest.web import WebSource
 from newsflow_shared import topics
 from newsflow_shared.models import IngestRequest, RawDocument, stable_doc_id, utc_now
 from newsflow_shared.settings import IngestSettings
 from newsflow_shared.stage import Dropped, Rejected, Stage, StageResult, TransientError
-from newsflow_shared.urls import is_web_url
+from newsflow_shared.urls import is_web_url, url_doc_id
 
 URL_LIST_SUFFIX = ".urls"
 """A file of URLs, one per line (``#`` starts a comment): each is fetched as a page, feed or sitemap."""

@@ -11,9 +11,10 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from newsflow_ingest.fetch import declared_charset, media_type
 from newsflow_ingest.files import WARC_SUFFIXES
-from newsflow_ingest.web import PAGE_TYPES, url_doc_id
+from newsflow_ingest.web import PAGE_TYPES
 from newsflow_shared.models import RawDocument, stable_doc_id, utc_now
 from newsflow_shared.stage import Rejected
+from newsflow_shared.urls import url_doc_id
 
 
 def is_warc(path: Path) -> bool:

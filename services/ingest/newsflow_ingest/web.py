@@ -3,8 +3,13 @@
 A feed is fetched conditionally (its ETag and Last-Modified are kept in Redis, so a 304 costs
 nothing) and each item's page is fetched once: items are remembered by GUID and by canonical
 URL until ``seen_ttl_s``. Pages become raw documents with the raw HTML, the final URL after
-redirects, and the feed's title and date as hints; a page that cannot be fetched becomes its
-own dead letter with the fetch's reason, while the rest of the feed goes on.
+redirects, and the feed's title, date, authors and categories as hints.
+
+A feed item that carries its own full text (``content:encoded``, say) is not lost when its page
+is: if the page cannot be fetched (unreachable, refused, paywalled behind an error), the item's
+text becomes the document (``body_source="feed"``); if the page is fetched, the text goes along
+as a hint and strip keeps whichever body is fuller. A page that cannot be fetched and has no
+such text becomes its own dead letter with the fetch's reason, while the rest of the feed goes on.
 """
 
 from __future__ import annotations
@@ -22,10 +27,10 @@ from redis.exceptions import RedisError
 from newsflow_ingest.errors import SourceError
 from newsflow_ingest.feeds import FeedItem, parse_feed, parse_sitemap, xml_kind
 from newsflow_ingest.fetch import Fetched, Fetcher, media_type
-from newsflow_shared.models import RawDocument, SourceHints, stable_doc_id, utc_now
+from newsflow_shared.models import RawDocument, SourceHints, utc_now
 from newsflow_shared.settings import IngestSettings
 from newsflow_shared.stage import Rejected, TransientError
-from newsflow_shared.urls import canonical_url
+from newsflow_shared.urls import canonical_url, unwrap_redirect, url_doc_id
 
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 XML_TYPES = frozenset(
@@ -35,11 +40,9 @@ SOURCE_TYPES = (
     PAGE_TYPES | XML_TYPES | frozenset({"application/x-gzip", "application/gzip", "application/octet-stream"})
 )
 MAX_SITEMAP_DEPTH = 2
-
-
-def url_doc_id(url: str) -> str:
-    """The document id of a web page: stable for its canonical URL."""
-    return stable_doc_id(f"url:{canonical_url(url) or url}")
+FEED_TEXT_STANDS_IN_CHARS = 500
+"""A feed item's own text stands in for its page (or goes along as a hint) from this many
+characters of markup: below that it is a teaser, not the article."""
 
 
 def _key(text: str) -> str:
@@ -133,6 +136,21 @@ class _Page:
     title: str | None = None
     published: datetime | None = None
     seen_keys: tuple[str, ...] = ()
+    feed_text: str | None = None
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    def hints(self, **changes: object) -> SourceHints:
+        return SourceHints.model_validate(
+            {
+                "title": self.title,
+                "published": self.published,
+                "authors": list(self.authors),
+                "categories": list(self.categories),
+                "feed_content": self.feed_text,
+                **changes,
+            }
+        )
 
 
 class WebSource:
@@ -145,6 +163,7 @@ class WebSource:
 
     async def expand(self, url: str, request_id: str) -> list[RawDocument | Rejected]:
         """Raw documents (and per-page dead letters) for ``url``; SourceError if ``url`` itself fails."""
+        url = unwrap_redirect(url)
         conditional = await self.state.validators(url)
         headers = {
             name: conditional[key]
@@ -154,9 +173,9 @@ class WebSource:
         fetched = await self.fetcher.fetch(url, headers, accept=SOURCE_TYPES)
         if fetched.not_modified:
             return []
-        kind = (
-            xml_kind(fetched.content) if media_type(fetched.content_type) not in PAGE_TYPES - {"text/plain"} else None
-        )
+        # What a response is comes from its content, not its declared type: feeds are served
+        # as text/html or text/plain often enough, and xml_kind tells an HTML page apart.
+        kind = xml_kind(fetched.content)
         if kind == "feed":
             pages = self._feed_pages(parse_feed(fetched.content, fetched.url, self.settings.max_items_per_source))
             documents = await self._fetch_new(pages, request_id)
@@ -184,19 +203,23 @@ class WebSource:
 
     @staticmethod
     def _feed_pages(items: list[FeedItem]) -> list[_Page]:
-        return [
-            _Page(
-                item.url,
-                item.title,
-                item.published,
-                tuple(
-                    k
-                    for k in (f"guid:{item.guid}" if item.guid else None, f"url:{canonical_url(item.url) or item.url}")
-                    if k
-                ),
+        pages = []
+        for item in items:
+            url = unwrap_redirect(item.url)  # a Google Alerts link: fetch the article, not the redirect
+            keys = (f"guid:{item.guid}" if item.guid else None, f"url:{canonical_url(url) or url}")
+            full_text = item.content if item.content and len(item.content) >= FEED_TEXT_STANDS_IN_CHARS else None
+            pages.append(
+                _Page(
+                    url,
+                    item.title,
+                    item.published,
+                    tuple(k for k in keys if k),
+                    full_text,
+                    item.authors,
+                    item.categories,
+                )
             )
-            for item in items
-        ]
+        return pages
 
     async def _sitemap_pages(self, fetched: Fetched, depth: int = 0) -> list[str]:
         sitemap = parse_sitemap(fetched.content, self.settings.max_items_per_source)
@@ -221,6 +244,8 @@ class WebSource:
                 try:
                     fetched = await self.fetcher.fetch(page.url, accept=PAGE_TYPES)
                 except SourceError as exc:
+                    if page.feed_text is not None:
+                        return self._from_feed_text(page, request_id)
                     return Rejected(exc.reason, str(exc), doc_id=url_doc_id(page.url), payload=page.url.encode())
             return self._document(fetched, page, request_id)
 
@@ -241,5 +266,22 @@ class WebSource:
             content_type=fetched.content_type,
             charset=fetched.charset,
             fetched_at=utc_now(),
-            hints=SourceHints(title=page.title, published=page.published),
+            hints=page.hints(),
+        )
+
+    @staticmethod
+    def _from_feed_text(page: _Page, request_id: str) -> RawDocument:
+        """The document made of a feed item's own text, when its page could not be fetched."""
+        assert page.feed_text is not None
+        return RawDocument(
+            doc_id=url_doc_id(page.url),
+            request_id=request_id,
+            source=page.url,
+            url=page.url,
+            content=page.feed_text.encode("utf-8"),
+            content_type="text/html",
+            charset="utf-8",
+            body_source="feed",
+            fetched_at=utc_now(),
+            hints=page.hints(feed_content=None),
         )

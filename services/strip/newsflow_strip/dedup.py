@@ -3,8 +3,9 @@
 It runs after boilerplate removal so that the same article under another page wrapper (a blog
 republishing an agency story with its own header, comments and footer) is still caught.
 
-- **URL**: the canonical URL (lowercase host, no fragment, no tracking parameters) already
-  belongs to another document.
+- **URL**: the page's declared canonical URL (``<link rel=canonical>``/``og:url``, when
+  believable), else its canonical fetched URL (``newsflow_shared.urls``), already belongs to
+  another document.
 - **Exact**: the fingerprint of the whitespace- and case-normalized body is claimed by another
   document.
 - **Near**: MinHash over word 5-gram shingles, with LSH buckets in Redis to find candidates and
@@ -384,7 +385,9 @@ class Deduplicator:
 
     async def _by_url(self, docs: Sequence[StrippedDocument], verdicts: list[Duplicate | None]) -> None:
         def key(doc: StrippedDocument) -> str | None:
-            canonical = canonical_url(doc.url) if doc.url else None
+            # The page's own canonical link decides which copies are one article (a syndicated
+            # or AMP copy names its original); else the URL it was fetched from.
+            canonical = doc.page.canonical_url or (canonical_url(doc.url) if doc.url else None)
             return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32] if canonical else None
 
         await self._by_claim(self.urls, "duplicate_url", docs, verdicts, key)

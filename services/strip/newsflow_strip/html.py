@@ -15,18 +15,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import lxml.etree
+import lxml.html
 import trafilatura
 from trafilatura.utils import load_html
 
 from newsflow_shared.models import PageMetadata
+from newsflow_shared.urls import page_canonical_url
+from newsflow_strip.article import PageSignals, page_signals
 
 
 @dataclass(frozen=True)
 class HtmlStrip:
-    """Article body and what the page's markup says about it."""
+    """Article body, what the page's markup says about it, and whether it looks like an article."""
 
     body: str
     page: PageMetadata
+    signals: PageSignals | None = None
 
 
 _TITLE_META = ("og:title", "twitter:title")
@@ -94,8 +99,14 @@ def _authors(meta: dict[str, str], ld: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(_BYLINE_PREFIX.sub("", n).strip() for n in names if n and n.strip()))
 
 
-def page_metadata(tree: Any) -> PageMetadata:
-    meta, ld = _meta(tree), _json_ld(tree)
+def _declared_canonical(tree: Any, meta: dict[str, str]) -> str | None:
+    links = tree.xpath('//link[translate(@rel, "CANOICL", "canoicl")="canonical"]/@href')
+    return str(links[0]) if links else meta.get("og:url")
+
+
+def page_metadata(tree: Any, url: str | None = None, meta: dict[str, str] | None = None) -> PageMetadata:
+    meta = _meta(tree) if meta is None else meta
+    ld = _json_ld(tree)
     title = _first(meta, _TITLE_META) or ld.get("headline") or tree.findtext(".//title")
     publisher = ld.get("publisher")
     outlet = _first(meta, _SITE_META) or (publisher.get("name") if isinstance(publisher, dict) else None)
@@ -107,6 +118,7 @@ def page_metadata(tree: Any) -> PageMetadata:
         published=published or parse_date(str(time_node[0]) if time_node else None),
         updated=parse_date(str(ld.get("dateModified") or "") or _first(meta, _UPDATED_META)),
         outlet=outlet if isinstance(outlet, str) else None,
+        canonical_url=page_canonical_url(_declared_canonical(tree, meta), url),
     )
 
 
@@ -137,5 +149,34 @@ def strip_html(html: str, url: str | None = None) -> HtmlStrip:
     tree = load_html(html)
     if tree is None:
         return HtmlStrip(body="", page=PageMetadata())
-    page = page_metadata(tree)  # read before trafilatura prunes the tree
-    return HtmlStrip(body=_trafilatura_body(html, tree, url), page=page)
+    meta = _meta(tree)
+    page = page_metadata(tree, url, meta)  # read before trafilatura prunes the tree
+    signals = page_signals(tree, meta, dated=page.published is not None)
+    return HtmlStrip(body=_trafilatura_body(html, tree, url), page=page, signals=signals)
+
+
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "td")
+_SKIPPED = ("script", "style", "noscript", "iframe", "figcaption", "figure", "form", "button", "svg")
+
+
+def fragment_text(html: str) -> str:
+    """The text of an HTML fragment that is all article (a feed item's ``content:encoded``):
+    one paragraph per block element, nothing judged boilerplate, captions and embeds left out."""
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return ""
+    for node in root.xpath("|".join(f"//{tag}" for tag in _SKIPPED)):
+        node.drop_tree()
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    paragraphs = []
+    for node in root.iter(*_BLOCKS):
+        if node.getparent() is not None and any(a.tag in _BLOCKS for a in node.iterancestors()):
+            continue  # a block inside a block is read with its parent
+        text = " ".join(node.text_content().split())
+        if text:
+            paragraphs.append(text)
+    if not paragraphs:  # a fragment of bare text and <br>s
+        paragraphs = [" ".join(line.split()) for line in root.text_content().split("\n") if line.strip()]
+    return "\n\n".join(paragraphs)

@@ -10,16 +10,33 @@ from urllib.parse import urlsplit
 from newsflow_shared import topics
 from newsflow_shared.models import CleanDocument, PageMetadata, StrippedDocument
 from newsflow_shared.stage import Dropped, Rejected, Stage, StageResult
+from newsflow_strip.article import ArticleModel, features, load_article_model
 from newsflow_strip.dedup import Deduplicator, body_fingerprint
-from newsflow_strip.html import strip_html
+from newsflow_strip.html import fragment_text, strip_html
 from newsflow_strip.templates import TemplateStore, line_key, observation
 from newsflow_strip.text_lines import strip_text
 
 NO_BODY = "no_article_body"
+NOT_AN_ARTICLE = "not_an_article"
 MAX_TEXT_LINES = 20_000
 """Flattened news pages have hundreds of lines, rarely a few thousand; past this a text is not a
 page (a log, a word list) and classifying every line would take minutes and gigabytes
 (1,000,000 lines: 87 s and 1.9 GB), so it is dead-lettered as ``too_many_lines``."""
+
+
+def fuller_than(candidate: str, body: str) -> bool:
+    """True when ``candidate`` (a feed item's text) holds clearly more of the article than
+    ``body`` (what was extracted from its page): half again as many words, and 50 more."""
+    extra, have = len(candidate.split()), len(body.split())
+    return extra >= 1.5 * have and extra - have >= 50
+
+
+@dataclass(frozen=True)
+class ArticlePolicy:
+    """Whether pages judged not to be articles are dropped, and the sources always trusted."""
+
+    drop_non_articles: bool = True
+    exempt_sources: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,10 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
     too (``templates.py``); without one (``newsflow extract``) each page stands alone. With a
     ``Deduplicator``, a duplicate article (same URL, same body, or nearly the same body) goes on
     marked ``duplicate_of`` its canonical document, so the index can link it instead of listing it.
+
+    Every HTML page gets an ``article_score`` (``article.py``); with an ``ArticlePolicy`` that
+    drops non-articles, a page scoring below the model's threshold is dropped as
+    ``not_an_article`` and kept on the excluded-documents topic, unless its source is exempt.
     """
 
     name = "strip"
@@ -51,9 +72,17 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
     output_topic = topics.STRIPPED
     max_batch_size = 16  # whole web pages: at 64 a batch peaked at 360 MB (docs/performance.md)
 
-    def __init__(self, templates: TemplateStore | None = None, dedup: Deduplicator | None = None) -> None:
+    def __init__(
+        self,
+        templates: TemplateStore | None = None,
+        dedup: Deduplicator | None = None,
+        articles: ArticlePolicy | None = None,
+        article_model: ArticleModel | None = None,
+    ) -> None:
         self.templates = templates
         self.dedup = dedup
+        self.articles = articles
+        self.article_model = article_model or load_article_model()
 
     def process(self, doc: CleanDocument) -> StrippedDocument | Dropped:
         result = self._strip(doc).result
@@ -68,10 +97,17 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
             return _Stripped(exc, [])
 
     def _strip(self, doc: CleanDocument) -> _Stripped:
-        if doc.format == "html":
+        body_source = doc.body_source
+        article_score = None
+        if doc.format == "html" and body_source == "feed":
+            body, page = fragment_text(doc.content), PageMetadata()  # a feed item's text is all article
+            page_lines = []
+        elif doc.format == "html":
             html = strip_html(doc.content, doc.url)
             body, page = html.body, html.page
             page_lines = body.split("\n\n")
+            if html.signals is not None and body.strip():
+                article_score = round(self.article_model.probability(features(html.signals, body)), 4)
         else:
             lines = doc.content.count("\n") + 1
             if lines > MAX_TEXT_LINES:
@@ -80,11 +116,33 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
             body = text.body
             page = PageMetadata(header_lines=text.header_lines, footer_lines=text.footer_lines)
             page_lines = [line.strip() for line in doc.content.split("\n") if line.strip()]
+        if doc.hints.feed_content and body_source == "page":
+            feed_body = fragment_text(doc.hints.feed_content)
+            if fuller_than(feed_body, body):  # a paywall's teaser, or a page the extractor misread
+                body, body_source = feed_body, "feed"
         if not body.strip():
             return _Stripped(Dropped(NO_BODY, "nothing article-like left after boilerplate removal"), page_lines)
-        fields = doc.stamped(self.name, body=body, page=page, fingerprint=body_fingerprint(body))
+        fields = doc.stamped(
+            self.name,
+            body=body,
+            body_source=body_source,
+            page=page,
+            fingerprint=body_fingerprint(body),
+            hints=doc.hints.model_copy(update={"feed_content": None}),  # used: not carried further
+            article_score=article_score,
+        )
         fields.pop("content")
-        return _Stripped(StrippedDocument(**fields), page_lines)
+        stripped = StrippedDocument(**fields)
+        if article_score is not None and body_source == "page" and self._drops(article_score, doc):
+            detail = f"P(article) {article_score:.2f} < {self.article_model.threshold}"
+            return _Stripped(Dropped(NOT_AN_ARTICLE, detail, kept=stripped), [])
+        return _Stripped(stripped, page_lines)
+
+    def _drops(self, article_score: float, doc: CleanDocument) -> bool:
+        policy = self.articles
+        if policy is None or not policy.drop_non_articles or article_score >= self.article_model.threshold:
+            return False
+        return template_source(doc) not in policy.exempt_sources and doc.hints.outlet not in policy.exempt_sources
 
     async def process_batch(self, docs: Sequence[CleanDocument]) -> list[StageResult]:
         stripped = await asyncio.to_thread(lambda: [self._strip_or_fail(doc) for doc in docs])

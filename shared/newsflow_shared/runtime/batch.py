@@ -218,7 +218,9 @@ class StageRunner:
             self.counters.dropped[result.reason] += 1
             log.info("dropped", extra={"doc_id": doc_id, "stage": stage.name, "reason": result.reason})
             event = StageEvent(stage=stage.name, doc_id=doc_id, outcome="dropped", reason=result.reason)
-            return [self._event_record(event)]
+            kept = result.kept
+            excluded = [OutboundRecord(topics.EXCLUDED, kept.partition_key(), kept.to_wire())] if kept else []
+            return [*excluded, self._event_record(event)]
         if isinstance(result, Rejected):
             return self._dead_letter(record, result.reason, str(result), doc_id)
         if isinstance(result, BaseException):
