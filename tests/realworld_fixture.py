@@ -56,9 +56,9 @@ def article_page(n: int, title: str, markup: bool = True) -> str:
     head = (
         (
             '<meta property="og:type" content="article">'
-            '<meta property="article:published_time" content="2024-03-0{d}T08:00:00Z">'
-            '<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{t}"}}</script>'
-        ).format(d=n % 9 + 1, t=title)
+            f'<meta property="article:published_time" content="2024-03-0{n % 9 + 1}T08:00:00Z">'
+            f'<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{title}"}}</script>'
+        )
         if markup
         else ""
     )
@@ -86,7 +86,7 @@ def techcrunch_feed(page_base: str) -> bytes:
         '\n<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
         'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
         f"<channel><title>TechExample</title><link>{page_base}/</link>{''.join(items)}</channel></rss>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def uol_feed(site_base: str, count: int = 15) -> bytes:
@@ -191,6 +191,11 @@ async def serve_real_world(unreachable_base: str) -> AsyncIterator[RealWorldSite
         if request.path.startswith(("/uol/", "/alert/")):
             n = int(request.path.rsplit("/", 1)[-1].split(".")[0])
             return web.Response(text=article_page(n + 500, f"Story {request.path}"), content_type="text/html")
+        if request.path == "/broken.xml":  # items with no text of their own, pages that are gone
+            items = "".join(f"<item><title>Gone {n}</title><link>{site.base}/gone/{n}</link></item>" for n in range(4))
+            return web.Response(
+                body=f"<rss version='2.0'><channel>{items}</channel></rss>".encode(), content_type="application/rss+xml"
+            )
         if request.path in ("/story.aspx", "/view"):
             n = int(request.query.get("storyid") or request.query.get("articleId") or 0)
             return web.Response(text=article_page(n + 700, f"Story {n}"), content_type="text/html")
@@ -203,3 +208,41 @@ async def serve_real_world(unreachable_base: str) -> AsyncIterator[RealWorldSite
         yield site
     finally:
         await runner.cleanup()
+
+
+class RealWorldSiteThread:
+    """The site on its own event loop in a thread, for tests that run ``newsflow`` as a process."""
+
+    def __init__(self, unreachable_base: str) -> None:
+        import asyncio
+        import threading
+
+        self._unreachable = unreachable_base
+        self._ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._stop: asyncio.Event | None = None
+        self.site: RealWorldSite | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import asyncio
+
+        async def main() -> None:
+            self._stop = asyncio.Event()
+            async for site in serve_real_world(self._unreachable):
+                self.site = site
+                self._ready.set()
+                await self._stop.wait()
+
+        self._loop.run_until_complete(main())
+
+    def __enter__(self) -> RealWorldSite:
+        self._thread.start()
+        assert self._ready.wait(30), "the local site did not start"
+        assert self.site is not None
+        return self.site
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)

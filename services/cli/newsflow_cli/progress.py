@@ -1,8 +1,13 @@
-"""Knowing when every input reached a terminal state, from the lineage events topic.
+"""The ledger: every count newsflow reports, from the lineage events topic.
 
 The tracker is pure (``observe`` events, ask ``done``); ``follow_events`` feeds it from Kafka.
 Counting from the stream, not from logs or process exit codes, is what makes ``--once`` exact:
 a redelivered event changes nothing because state is keyed by ``doc_id``.
+
+One ledger for every view: the run's summary counts every document any ingest request or push
+produced (not only the requests this run sent), dead letters are counted per dead-letter record
+(each has exactly one ``dead_lettered`` event, so the figure is what ``newsflow dlq list``
+shows), and per stage "out" is the number of outputs, as ``newsflow status`` shows it.
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ class ProgressTracker:
     def __init__(self, request_ids: Iterable[str]) -> None:
         self.requests: dict[str, StageEvent | None] = dict.fromkeys(request_ids)
         self.expected: set[str] = set()
+        """Documents the tracked requests produced (``done`` waits for them)."""
+        self.ingested: set[str] = set()
+        """Documents any ingest request or push produced: what the summary counts."""
+        self.dead_letters: Counter[str] = Counter()
+        """Dead-letter records by reason, one per ``dead_lettered`` event."""
         self.terminal: dict[str, StageEvent] = {}
         self.per_stage: Counter[tuple[str, str]] = Counter()
         self.handed_on: dict[str, datetime] = {}
@@ -44,12 +54,16 @@ class ProgressTracker:
     def observe(self, event: StageEvent) -> None:
         """Take one lineage event into account (idempotent)."""
         self.per_stage[(event.stage, event.outcome)] += 1
+        if event.outcome == "dead_lettered":
+            self.dead_letters[event.reason or "unknown"] += 1
         if event.stage == "ingest" and event.doc_id in self.requests:
             self.requests[event.doc_id] = event
             if event.outcome == "forwarded":
                 self.expected.update(event.output_ids)
-                for doc_id in event.output_ids:
-                    self.handed_on.setdefault(doc_id, event.at)
+        if event.stage == "ingest" and event.outcome == "forwarded":  # a request (or push) expanded
+            self.ingested.update(event.output_ids)
+            for doc_id in event.output_ids:
+                self.handed_on.setdefault(doc_id, event.at)
             return
         if event.doc_id is not None and event.is_terminal:
             self.terminal[event.doc_id] = event
@@ -62,22 +76,24 @@ class ProgressTracker:
         return all(self.requests.values()) and self.expected <= self.terminal.keys()
 
     def summary(self) -> dict[str, Any]:
-        """Counts of terminal states (the ``--json`` summary)."""
-        finals = [self.terminal[d] for d in self.expected if d in self.terminal]
-        failed_requests = [e for e in self.requests.values() if e is not None and e.is_terminal]
+        """Counts of terminal states (the ``--json`` summary), over everything in the ledger."""
+        # A fan-out item dead-lettered by ingest itself (a page that could not be fetched) was
+        # never passed on: it counts as a dead letter, not as ingested (`status`: ingest out).
+        refused = {d for d in self.ingested if (e := self.terminal.get(d)) and e.stage == "ingest"}
+        passed_on = self.ingested - refused
+        finals = [self.terminal[d] for d in passed_on if d in self.terminal]
         drops = Counter(e.reason or "unknown" for e in finals if e.outcome == "dropped")
-        dead = Counter(e.reason or "unknown" for e in [*finals, *failed_requests] if e.outcome == "dead_lettered")
         duplicates = sum(n for reason, n in drops.items() if reason.startswith("duplicate"))
         return {
-            "ingested": len(self.expected),
+            "ingested": len(passed_on),
             "indexed": sum(1 for e in finals if e.outcome == "indexed"),
             "duplicates": duplicates,
-            "dead_lettered": sum(dead.values()),
+            "dead_lettered": sum(self.dead_letters.values()),
             "dropped": sum(drops.values()) - duplicates,
-            "pending": len(self.expected - self.terminal.keys()),
+            "pending": len(passed_on - self.terminal.keys()),
             "latency_ms": self.latency_ms(),
             "drop_reasons": dict(drops),
-            "dead_letter_reasons": dict(dead),
+            "dead_letter_reasons": dict(self.dead_letters),
         }
 
     def latency_ms(self) -> dict[str, float]:

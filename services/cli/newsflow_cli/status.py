@@ -3,6 +3,8 @@
 It scrapes each service's Prometheus ``/metrics``: the embedded stack records their addresses
 in ``<data_dir>/endpoints.json``; elsewhere (compose, Kubernetes port-forwards) pass
 ``--endpoint NAME=URL``. Throughput is the change in documents consumed between two scrapes.
+"out" is the documents a stage produced (a feed request that became 20 pages is 1 in, 20 out),
+the same count the run's summary and the lineage events give.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class StageStatus:
     name: str
     up: bool = False
     received: float = 0.0
-    forwarded: float = 0.0
+    produced: float = 0.0
     dropped: dict[str, float] = field(default_factory=dict)
     dead_lettered: dict[str, float] = field(default_factory=dict)
     lag: float = 0.0
@@ -40,8 +42,8 @@ def parse_metrics(name: str, text: str) -> StageStatus:
         for sample in family.samples:
             if sample.name == "newsflow_documents_in_total":
                 status.received = sample.value
-            elif sample.name == "newsflow_documents_out_total" and sample.labels.get("outcome") == "forwarded":
-                status.forwarded = sample.value
+            elif sample.name == "newsflow_records_produced_total":
+                status.produced = sample.value
             elif sample.name == "newsflow_dropped_total":
                 status.dropped[sample.labels["reason"]] = sample.value
             elif sample.name == "newsflow_dead_lettered_total":
@@ -65,11 +67,12 @@ def _reasons(counts: dict[str, float]) -> str:
 
 
 def render(statuses: list[StageStatus]) -> str:
-    lines = [f"{'stage':<9}{'up':<5}{'in':>9}{'out':>9}{'docs/s':>9}{'lag':>7}  dropped | dead-lettered"]
+    width = max([len("stage"), *(len(s.name) for s in statuses)]) + 2
+    lines = [f"{'stage':<{width}}{'up':<5}{'in':>9}{'out':>9}{'docs/s':>9}{'lag':>7}  dropped | dead-lettered"]
     for s in statuses:
         rate = f"{s.rate:.1f}" if s.rate is not None else "-"
         lines.append(
-            f"{s.name:<9}{'yes' if s.up else 'NO':<5}{int(s.received):>9}{int(s.forwarded):>9}{rate:>9}"
+            f"{s.name:<{width}}{'yes' if s.up else 'NO':<5}{int(s.received):>9}{int(s.produced):>9}{rate:>9}"
             f"{int(s.lag):>7}  {_reasons(s.dropped)} | {_reasons(s.dead_lettered)}"
         )
     return "\n".join(lines)
@@ -80,7 +83,11 @@ def load_endpoints(data_dir: Path, given: list[str]) -> dict[str, str]:
         return dict(item.split("=", 1) for item in given)
     path = data_dir / ENDPOINTS_FILE
     if not path.exists():
-        raise SystemExit(f"no {path}: start the stack with `newsflow run`, or pass --endpoint NAME=URL")
+        raise SystemExit(
+            f"no embedded stack is running with data dir {data_dir.resolve()} (no {ENDPOINTS_FILE}): start one with "
+            "`newsflow run`, give its --data-dir, or pass --endpoint NAME=URL"
+        )
+    print(f"newsflow status: the embedded stack at {data_dir.resolve()}", file=sys.stderr)
     return dict(json.loads(path.read_text()))
 
 

@@ -121,6 +121,10 @@ async def _push(request: web.Request) -> web.Response:
         return _error(413, f"documents {too_large} exceed {settings.ingest.max_document_bytes} bytes")
     producer = request.app[PRODUCER_KEY]
     sends = [await producer.send(topics.RAW, raw.to_wire(), key=raw.partition_key()) for raw in raws]
+    # The lineage ledger learns of pushed documents as of any ingested ones: one ingest event for
+    # the push request, listing what it became (the summary, status and metrics count from it).
+    event = StageEvent(stage="ingest", doc_id=request_id, outcome="forwarded", output_ids=[r.doc_id for r in raws])
+    sends.append(await producer.send(topics.EVENTS, event.to_wire(), key=event.partition_key()))
     await asyncio.gather(*sends)  # acknowledged by the broker before we answer
     log.info("accepted %d pushed documents", len(raws), extra={"stage": "ingest"})
     response = PushResponse(documents=[Accepted(doc_id=r.doc_id, status_url=f"/v1/documents/{r.doc_id}") for r in raws])
