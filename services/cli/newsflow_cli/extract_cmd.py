@@ -94,9 +94,17 @@ class InProcessPipeline:
 
 
 def run_extract(paths: Sequence[str]) -> int:
-    """Print one JSON object per document; exit status 1 if any document failed."""
-    failed = False
+    """Print one JSON object per document; exit status 1 if any document failed, after naming
+    each failed input and why on stderr."""
+    failures: list[str] = []
+    total = 0
     for record in InProcessPipeline().run(paths):
-        failed |= "error" in record
+        total += 1
+        if "error" in record:
+            failures.append(f"  {record['source']}: {record['error']}")
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return 1 if failed else 0
+    if failures:
+        sys.stderr.write(
+            f"newsflow extract: {len(failures)} of {total} documents failed:\n" + "\n".join(failures) + "\n"
+        )
+    return 1 if failures else 0

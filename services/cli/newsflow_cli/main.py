@@ -522,6 +522,20 @@ async def _embedded_push_api(settings: Any, stop: asyncio.Event) -> None:
     await serve_push_api(with_token, "127.0.0.1", 0, stop, announce)
 
 
+def _newsflow_command() -> str:
+    """How to run ``newsflow`` again from here: the bare name only if it is on PATH."""
+    import shutil
+
+    script = Path(sys.executable).parent / "newsflow"
+    if shutil.which("newsflow") == str(script):
+        return "newsflow"
+    if script.exists():
+        with contextlib.suppress(ValueError):
+            return str(script.relative_to(Path.cwd()))
+        return str(script)
+    return f"{sys.executable} -m newsflow_cli"
+
+
 def _print_summary(summary: dict[str, Any], stack: Any, as_json: bool) -> None:
     restarts = {name: s.restarts for name, s in stack.services.items() if s.restarts}
     if stack.redis is not None and stack.redis.restarts:
@@ -541,7 +555,7 @@ def _print_summary(summary: dict[str, Any], stack: Any, as_json: bool) -> None:
                 print(f"  {key.replace('_', ' ')}: " + ", ".join(f"{r}={n}" for r, n in summary[key].items()))
         print(f"  index: {stack.data_dir / 'index'}   logs: {stack.logs}")
         print(
-            "  search it: newsflow search QUERY"
+            f"  search it: {_newsflow_command()} search QUERY"
             + ("" if stack.data_dir.name == DEFAULT_DATA_DIR else f" --data-dir {stack.data_dir}")
         )
     else:
