@@ -26,6 +26,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsflow_shared.http_server import start_app
 from tests.conftest import SEEDS
+from tests.web_fixture import ServedInThread
 
 ITEMS = 20
 
@@ -210,39 +211,6 @@ async def serve_real_world(unreachable_base: str) -> AsyncIterator[RealWorldSite
         await runner.cleanup()
 
 
-class RealWorldSiteThread:
-    """The site on its own event loop in a thread, for tests that run ``newsflow`` as a process."""
-
-    def __init__(self, unreachable_base: str) -> None:
-        import asyncio
-        import threading
-
-        self._unreachable = unreachable_base
-        self._ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-        self._stop: asyncio.Event | None = None
-        self.site: RealWorldSite | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        import asyncio
-
-        async def main() -> None:
-            self._stop = asyncio.Event()
-            async for site in serve_real_world(self._unreachable):
-                self.site = site
-                self._ready.set()
-                await self._stop.wait()
-
-        self._loop.run_until_complete(main())
-
-    def __enter__(self) -> RealWorldSite:
-        self._thread.start()
-        assert self._ready.wait(30), "the local site did not start"
-        assert self.site is not None
-        return self.site
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
+def RealWorldSiteThread(unreachable_base: str) -> ServedInThread[RealWorldSite]:
+    """The real-world site in a thread, for tests that run ``newsflow`` as a process."""
+    return ServedInThread(lambda: serve_real_world(unreachable_base))

@@ -7,15 +7,18 @@ import asyncio
 import gzip
 import io
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from aiohttp import web
 
 from newsflow_shared.http_server import start_app
 from newsflow_strip.corpus import dev_set_dir, load_dev_pages
 from tests.conftest import SEEDS
+
+T = TypeVar("T")
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -173,30 +176,31 @@ def served_path(path: Path) -> str:
     return f"/seeds/{path.name}"
 
 
-class SiteThread:
-    """The site on its own event loop in a thread, for tests that run ``newsflow`` as a process."""
+class ServedInThread(Generic[T]):
+    """A server (an async generator that yields it while serving) on its own event loop in a
+    thread, for tests that run ``newsflow`` as a process."""
 
-    def __init__(self, oversize_bytes: int) -> None:
+    def __init__(self, serve: Callable[[], AsyncIterator[T]]) -> None:
         import threading
 
-        self._oversize = oversize_bytes
+        self._serve = serve
         self._ready = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._stop: asyncio.Event | None = None
-        self.site: Site | None = None
+        self.site: T | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         async def main() -> None:
             self._stop = asyncio.Event()
-            async for site in serve_site(self._oversize):
+            async for site in self._serve():
                 self.site = site
                 self._ready.set()
                 await self._stop.wait()
 
         self._loop.run_until_complete(main())
 
-    def __enter__(self) -> Site:
+    def __enter__(self) -> T:
         self._thread.start()
         assert self._ready.wait(30), "the local site did not start"
         assert self.site is not None
@@ -206,3 +210,8 @@ class SiteThread:
         assert self._stop is not None
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(30)
+
+
+def SiteThread(oversize_bytes: int) -> ServedInThread[Site]:
+    """The local news site in a thread."""
+    return ServedInThread(lambda: serve_site(oversize_bytes))

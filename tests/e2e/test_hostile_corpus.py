@@ -21,7 +21,7 @@ SPECIFIC_REASONS = {
     # clean
     "binary_content", "empty_document", "undecodable",
     # strip / drops
-    "no_article_body", "too_many_lines",
+    "no_article_body", "too_many_lines", "not_an_article",
 }  # fmt: skip
 
 

@@ -47,7 +47,7 @@ async def test_a_service_reports_health_readiness_metrics_and_logs_json(settings
 
     def counted(response: httpx.Response) -> bool:
         status = parse_metrics("clean", response.text)
-        return status.dead_lettered.get("invalid_json", 0) >= 1 and status.forwarded >= 1
+        return status.dead_lettered.get("invalid_json", 0) >= 1 and status.produced >= 1
 
     metrics = await _poll(f"{base}/metrics", counted)
     assert "newsflow_batch_processing_seconds_bucket" in metrics.text

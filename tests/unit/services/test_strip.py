@@ -164,3 +164,35 @@ async def test_a_redelivered_document_is_not_counted_twice():
 def test_placeholder_dates_in_markup_are_not_publication_times():
     html = '<html><head><meta property="article:published_time" content="0001-01-01T00:00:00Z"></head><body><p>x</p></body></html>'
     assert strip_html(html).page.published is None
+
+
+def _html_document(html: str, **changes: object) -> CleanDocument:
+    fields: dict[str, object] = {
+        "doc_id": "d1",
+        "source": "https://news.example/a",
+        "url": "https://news.example/a",
+        "content": html,
+        "format": "html",
+        "fingerprint": "f",
+        "fetched_at": datetime(2024, 3, 1, tzinfo=UTC),
+    }
+    return CleanDocument.model_validate(fields | changes)
+
+
+def test_a_feeds_fuller_text_replaces_a_paywalled_teaser_and_a_feed_document_is_all_article():
+    teaser = "<html><body><article><p>Only the first lines of the story are free to read here today.</p>"
+    teaser += "<p>Subscribe to read the rest.</p></article></body></html>"
+    feed_text = "".join(
+        f"<p>Paragraph {n} of the whole story, as the feed carries it to readers.</p>" for n in range(20)
+    )
+    strip = StripStage()
+    from_page = strip.process(_html_document(teaser, hints={"feed_content": feed_text}))
+    assert isinstance(from_page, StrippedDocument) and from_page.body_source == "feed"
+    assert from_page.body.count("\n\n") == 19 and from_page.hints.feed_content is None, "used, not carried on"
+    fuller_page = teaser.replace("<p>Subscribe to read the rest.</p>", feed_text.replace("Paragraph", "Part"))
+    kept = strip.process(_html_document(fuller_page, hints={"feed_content": feed_text}))
+    assert isinstance(kept, StrippedDocument) and kept.body_source == "page"
+    from_feed = strip.process(_html_document(feed_text, body_source="feed"))
+    assert (
+        isinstance(from_feed, StrippedDocument) and from_feed.body_source == "feed" and from_feed.article_score is None
+    )
