@@ -2,14 +2,14 @@
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
-PKGS   := -e shared -e services/ingest -e services/clean -e services/strip -e services/extract -e services/index -e services/cli
+PKGS   := -e shared -e services/ingest -e services/clean -e services/strip -e services/extract -e services/index -e services/cli -e lab
 STAMP  := $(VENV)/.installed
 
 .PHONY: install install-browser train eval bench soak run test test-unit test-integration test-e2e test-faults lint typecheck clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml shared/pyproject.toml services/*/pyproject.toml requirements/extract-model.txt
+$(STAMP): pyproject.toml shared/pyproject.toml services/*/pyproject.toml lab/pyproject.toml requirements/extract-model.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
 	@echo "make install: a virtual environment in $(VENV) with newsflow's packages (a minute or two on a fresh machine)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,27 +32,27 @@ install-browser:
 # and the seeds, and the article check on both development sets against made non-articles
 # (lab/newsflow_lab); prints the cross-validated figures and rewrites the shipped model files.
 train: install
-	$(BIN)/pip install -q -e 'services/strip[train]' -e lab
-	$(BIN)/python -m newsflow_strip.train
+	$(BIN)/pip install -q -e 'lab[train]'
+	$(BIN)/python -m newsflow_lab.train
 	$(BIN)/python -m newsflow_lab.article_train
 
 # Quality figures: dev-set HTML and flattened text, seeds bodies, titles, dates, PERSON recall,
 # dedup on a planted set, story clusters.
 eval: install
-	$(BIN)/python -m newsflow_cli.evaluate
+	$(BIN)/python -m newsflow_lab.evaluate
 
 # The pipeline against the serial script on 2,000 dev-set documents; prints docs/s, the ratio,
 # latency at half the peak rate, peak RSS and CPU per service, start-up time, Redis memory per
 # document and dedup docs/s (several minutes).
 bench: install
-	$(BIN)/python -m newsflow_cli.bench
+	$(BIN)/python -m newsflow_lab.bench
 
 # Fixed-rate load for SOAK_MINUTES at SOAK_RATE docs/s: throughput, latency, lag, RSS, lost/doubled
 # (must be 0/0). Not part of `make test`.
 SOAK_MINUTES ?= 5
 SOAK_RATE ?= 3
 soak: install
-	$(BIN)/python -m newsflow_cli.soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE)
+	$(BIN)/python -m newsflow_lab.soak --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE)
 
 run: install
 	$(BIN)/newsflow run --once --input seeds/*.txt

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow_strip.corpus import dev_set_dir
+from newsflow_lab.corpus import dev_set_dir
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

@@ -14,8 +14,8 @@ from typing import Generic, TypeVar
 
 from aiohttp import web
 
+from newsflow_lab.corpus import dev_set_dir, load_dev_pages
 from newsflow_shared.http_server import start_app
-from newsflow_strip.corpus import dev_set_dir, load_dev_pages
 from tests.conftest import SEEDS
 
 T = TypeVar("T")

@@ -20,11 +20,11 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from newsflow_lab.devsets import benchmark_pages, fundus_pages
+from newsflow_lab.corpus import benchmark_pages, fundus_pages
+from newsflow_lab.metric import score_document
 from newsflow_lab.nonarticles import generated_pages, section_page
 from newsflow_strip.article import FEATURE_NAMES, MODEL_FILE, ArticleModel, features
 from newsflow_strip.html import strip_html
-from newsflow_strip.metric import score_document
 
 SEED = 20261203
 FOLDS = 5

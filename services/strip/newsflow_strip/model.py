@@ -1,4 +1,4 @@
-"""Gradient-boosted tree ensembles, trained by ``newsflow_strip.train`` and shipped as JSON.
+"""Gradient-boosted tree ensembles, trained by ``newsflow_lab.train`` and shipped as JSON.
 
 Inference is plain Python over a few hundred shallow trees, so the service needs neither
 scikit-learn nor numpy at run time, and the model file is small, diffable and reproducible.

@@ -3,10 +3,10 @@ measured (figures in the comments; see docs/quality.md). Raise a floor when qual
 
 import pytest
 
-from newsflow_cli.evaluate import dev_figures, seed_figures, seed_records
 from newsflow_cli.extract_cmd import InProcessPipeline
-from newsflow_cli.planted import as_document, planted_figures, story_figures
-from newsflow_strip.corpus import load_dev_pages, load_seed_pages
+from newsflow_lab.corpus import load_dev_pages, load_seed_pages
+from newsflow_lab.evaluate import dev_figures, seed_figures, seed_records
+from newsflow_lab.planted import as_document, planted_figures, story_figures
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,11 @@
 
 from datetime import UTC, datetime
 
+from newsflow_lab.corpus import load_dev_pages
+from newsflow_lab.metric import score_corpus, score_document
 from newsflow_shared.models import CleanDocument, StrippedDocument
-from newsflow_strip.corpus import load_dev_pages
 from newsflow_strip.features import FEATURE_NAMES
 from newsflow_strip.html import strip_html
-from newsflow_strip.metric import score_corpus, score_document
 from newsflow_strip.model import decode_runs
 from newsflow_strip.stage import StripStage
 from newsflow_strip.templates import InMemoryTemplateStore, TemplatePolicy, line_key, observation

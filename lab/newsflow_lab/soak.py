@@ -19,10 +19,10 @@ from pathlib import Path
 
 import httpx
 
-from newsflow_cli.bench import build_corpus, describe_latency, editioned, run_pipeline
 from newsflow_cli.stack import ENDPOINTS_FILE
 from newsflow_cli.status import parse_metrics
-from newsflow_strip.corpus import SEEDS_DIR, dev_set_dir
+from newsflow_lab.bench import build_corpus, describe_latency, editioned, run_pipeline
+from newsflow_lab.corpus import SEEDS_DIR, dev_set_dir
 
 
 def seed_corpus(out_dir: Path, documents: int) -> list[Path]:

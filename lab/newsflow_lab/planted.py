@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newsflow_index.stories import InMemoryStoryStore, StoryClusterer
+from newsflow_lab.corpus import DevPage
 from newsflow_shared.models import CleanDocument, ExtractedDocument, StrippedDocument
-from newsflow_strip.corpus import DevPage
 from newsflow_strip.dedup import Deduplicator, body_fingerprint
 from newsflow_strip.stage import StripStage
 

@@ -1,4 +1,5 @@
-"""Labelled pages for training and evaluation: the benchmark dev set and the seeds' gold lines.
+"""Labelled pages for training and evaluation: the benchmark dev set, the fundus publishers set
+(with each page's publisher, for folds grouped by publisher) and the seeds' gold lines.
 
 Development-time only (``make train``, ``make eval`` and tests): services never read these paths.
 """
@@ -7,14 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from newsflow_strip.metric import shingles
+from newsflow_lab.metric import shingles
 
 DEV_SET_ENV = "NEWSFLOW_DEV_SET"
-DEFAULT_DEV_SET = Path(__file__).resolve().parents[3] / ".." / "shared" / "eval" / "article-benchmark-dev"
-SEEDS_DIR = Path(__file__).resolve().parents[3] / "seeds"
+REPO = Path(__file__).resolve().parents[2]
+EVAL_ROOT = REPO / ".." / "shared" / "eval"
+DEFAULT_DEV_SET = EVAL_ROOT / "article-benchmark-dev"
+SEEDS_DIR = REPO / "seeds"
 
 
 @dataclass(frozen=True)
@@ -100,3 +105,58 @@ def label_against_gold(lines: list[str], gold: str) -> list[int]:
             hits = sum(n for s, n in own.items() if s in gold_shingles)
             labels.append(int(hits / sum(own.values()) >= 0.5))
     return labels
+
+
+@dataclass(frozen=True)
+class HtmlPage:
+    """One development page: its HTML, URL, gold body, the set it is from and its publisher."""
+
+    set_name: str
+    page_id: str
+    url: str
+    html_path: Path
+    gold_path: Path
+    publisher: str
+
+    @property
+    def html(self) -> str:
+        return self.html_path.read_text(encoding="utf-8", errors="replace")
+
+    @property
+    def gold(self) -> str:
+        return self.gold_path.read_text(encoding="utf-8")
+
+
+def fundus_dir() -> Path | None:
+    root = Path(os.environ.get("NEWSFLOW_TRAIN_SETS") or EVAL_ROOT) / "fundus-publishers"
+    return root if (root / "html").is_dir() else None
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def benchmark_pages() -> Iterator[HtmlPage]:
+    root = dev_set_dir()
+    if root is None:
+        return
+    urls = dict(line.split("\t", 1) for line in (root / "urls.tsv").read_text().splitlines() if "\t" in line)
+    for path in sorted((root / "html").glob("*.html")):
+        url = urls.get(path.stem, "").strip()
+        yield HtmlPage("benchmark", path.stem, url, path, root / "gold" / f"{path.stem}.txt", _host(url) or path.stem)
+
+
+def fundus_pages() -> Iterator[HtmlPage]:
+    root = fundus_dir()
+    if root is None:
+        return
+    for line in (root / "meta.jsonl").read_text().splitlines():
+        meta = json.loads(line)
+        yield HtmlPage(
+            "fundus",
+            meta["id"],
+            meta["url"],
+            root / "html" / f"{meta['id']}.html",
+            root / "gold" / f"{meta['id']}.txt",
+            meta.get("publisher_key") or _host(meta["url"]),
+        )

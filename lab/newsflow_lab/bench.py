@@ -33,7 +33,7 @@ from typing import Any
 from newsflow_cli.progress import percentile
 from newsflow_cli.registry import SERVICES
 from newsflow_cli.stack import ServiceUsage, free_port, process_usage, redis_process, start_and_wait
-from newsflow_strip.corpus import dev_set_dir, load_dev_pages
+from newsflow_lab.corpus import dev_set_dir, load_dev_pages
 
 _BODY_END = re.compile(r"</body\s*>", re.I)
 _TEXT_NODE = re.compile(r"(<(script|style)\b.*?</\2\s*>)|>([^<]+)<", re.I | re.S)

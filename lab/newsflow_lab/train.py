@@ -15,9 +15,9 @@ import math
 import sys
 from dataclasses import dataclass
 
-from newsflow_strip.corpus import dev_set_dir, label_against_gold, load_dev_pages, load_seed_pages
+from newsflow_lab.corpus import dev_set_dir, label_against_gold, load_dev_pages, load_seed_pages
+from newsflow_lab.metric import CorpusScore, score_corpus, score_document
 from newsflow_strip.features import FEATURE_NAMES
-from newsflow_strip.metric import CorpusScore, score_corpus, score_document
 from newsflow_strip.model import BoostedTrees, LineClassifier, Tree, decode_runs, model_path
 from newsflow_strip.text_lines import TEXT_MODEL, PreparedPage, prepare_page
 

@@ -18,10 +18,10 @@ from typing import Any
 import trafilatura
 
 from newsflow_cli.extract_cmd import InProcessPipeline
-from newsflow_cli.planted import PlantedFigures, StoryFigures, as_document, planted_figures, story_figures
-from newsflow_strip.corpus import DevPage, SeedPage, dev_set_dir, load_dev_pages, load_seed_pages
+from newsflow_lab.corpus import DevPage, SeedPage, dev_set_dir, load_dev_pages, load_seed_pages
+from newsflow_lab.metric import CorpusScore, score_corpus, score_document
+from newsflow_lab.planted import PlantedFigures, StoryFigures, as_document, planted_figures, story_figures
 from newsflow_strip.html import strip_html
-from newsflow_strip.metric import CorpusScore, score_corpus, score_document
 from newsflow_strip.text_lines import strip_text
 
 
