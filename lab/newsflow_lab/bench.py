@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from newsflow_cli.progress import percentile
-from newsflow_cli.registry import SERVICES
 from newsflow_cli.stack import ServiceUsage, free_port, process_usage, redis_process, start_and_wait
 from newsflow_lab.corpus import dev_set_dir, load_dev_pages
+from newsflow_shared.pipeline import HOPS, STAGES
 
 _BODY_END = re.compile(r"</body\s*>", re.I)
 _TEXT_NODE = re.compile(r"(<(script|style)\b.*?</\2\s*>)|>([^<]+)<", re.I | re.S)
@@ -275,11 +275,8 @@ def run_pipeline(paths: list[Path], data_dir: Path, rate: float | None = None) -
         sys.exit(f"newsflow run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     return PipelineRun(
-        summary, time.perf_counter() - started, {k: v for k, v in usage.items() if k.split("-")[0] in SERVICES}
+        summary, time.perf_counter() - started, {k: v for k, v in usage.items() if k.split("-")[0] in STAGES}
     )
-
-
-HOPS = (("ingest", "clean"), ("clean", "strip"), ("strip", "extract"), ("extract", "index"))
 
 
 def latencies(index_dir: Path) -> dict[str, list[float]]:
@@ -353,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
             f"embedded stack accepting documents {peak.summary['ready_s']:.2f} s after `newsflow run` started; "
             f"every stage ready (models loaded) after {peak.summary.get('services_ready_s', float('nan')):.2f} s"
         )
-        for name, use in sorted(peak.usage.items(), key=lambda kv: (SERVICES.index(kv[0].split("-")[0]), kv[0])):
+        for name, use in sorted(peak.usage.items(), key=lambda kv: (STAGES.index(kv[0].split("-")[0]), kv[0])):
             per_doc_ms = 1000 * use.cpu_s / max(peak.summary["indexed"], 1)  # of all documents, per process
             print(f"  {name:<10} peak RSS {use.peak_rss_mb:6.0f} MB   CPU {per_doc_ms:6.1f} ms/doc")
 

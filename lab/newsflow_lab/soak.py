@@ -23,6 +23,7 @@ from newsflow_cli.stack import ENDPOINTS_FILE
 from newsflow_cli.status import parse_metrics
 from newsflow_lab.bench import build_corpus, describe_latency, editioned, run_pipeline
 from newsflow_lab.corpus import SEEDS_DIR, dev_set_dir
+from newsflow_shared.pipeline import STAGES
 
 
 def seed_corpus(out_dir: Path, documents: int) -> list[Path]:
@@ -81,10 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             f"throughput: {summary['indexed'] / summary['processing_s']:.2f} docs/s indexed over {summary['processing_s']:.0f} s"
         )
         print("ingest→searchable latency: " + describe_latency(summary["latency_ms"]))
-        print(
-            "largest consumer lag: "
-            + ", ".join(f"{n} {lag.get(n, 0):.0f}" for n in ("ingest", "clean", "strip", "extract", "index"))
-        )
+        print("largest consumer lag: " + ", ".join(f"{n} {lag.get(n, 0):.0f}" for n in STAGES))
         print("peak RSS: " + ", ".join(f"{n} {u.peak_rss_mb:.0f} MB" for n, u in run.usage.items()))
         print(
             f"outcomes: {summary['indexed']} indexed, {summary['duplicates']} duplicates, "

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from newsflow_shared import topics
 from newsflow_shared.kafka_admin import topic_reader
 from newsflow_shared.models import StageEvent
+from newsflow_shared.pipeline import STAGES
 from newsflow_shared.settings import KafkaSettings
 
 
@@ -114,7 +115,7 @@ class ProgressTracker:
     def stage_line(self) -> str:
         """One line of live progress per stage."""
         parts = []
-        for stage in ("ingest", "clean", "strip", "extract", "index"):
+        for stage in STAGES:
             counts = {o: n for (s, o), n in self.per_stage.items() if s == stage}
             if counts:
                 parts.append(f"{stage}: " + " ".join(f"{o}={n}" for o, n in sorted(counts.items())))

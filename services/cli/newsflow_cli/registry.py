@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib
 
+from newsflow_shared.pipeline import STAGES
 from newsflow_shared.settings import Settings
 from newsflow_shared.stage import Stage
 
-SERVICES: tuple[str, ...] = ("ingest", "clean", "strip", "extract", "index")
-"""The five services, in pipeline order."""
+SERVICES: tuple[str, ...] = STAGES
+"""The services ``newsflow service NAME`` runs: the pipeline's stages."""
 
 
 def create_stage(name: str, settings: Settings) -> Stage:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from newsflow_shared.models import ExtractedDocument
-from newsflow_shared.stage import TransientError
+from newsflow_shared.redis_errors import redis_state
 
 CACHE_PREFIX = "newsflow:cache:doc"
 
@@ -28,13 +27,11 @@ class DocumentCache:
 
     async def put_many(self, docs: Sequence[ExtractedDocument]) -> None:
         """Cache every document (idempotent: same key, same value)."""
-        try:
+        with redis_state("the document cache"):
             async with self.redis.pipeline(transaction=False) as pipe:
                 for doc in docs:
                     pipe.set(f"{CACHE_PREFIX}:{doc.doc_id}", doc.model_dump_json(), ex=self.ttl_s)
                 await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise TransientError(f"redis unavailable for the document cache: {exc}") from exc
 
     async def get(self, doc_id: str) -> ExtractedDocument | None:
         """The cached document, or ``None`` if absent or evicted."""

@@ -32,10 +32,9 @@ from datetime import datetime
 from typing import Protocol
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from newsflow_shared.models import ExtractedDocument
-from newsflow_shared.stage import TransientError
+from newsflow_shared.redis_errors import redis_state
 
 LEAD_WORDS = 80
 KEY_PEOPLE = 5
@@ -120,25 +119,21 @@ class RedisStoryStore:
     async def signatures(self, doc_ids: Sequence[str]) -> dict[str, StorySignature]:
         if not doc_ids:
             return {}
-        try:
+        with redis_state("stories"):
             values = await self._redis.mget([f"{self._prefix}:sig:{d}" for d in doc_ids])
-        except (RedisError, OSError) as exc:
-            raise TransientError(f"redis unavailable for stories: {exc}") from exc
         return {d: StorySignature.from_json(v) for d, v in zip(doc_ids, values, strict=True) if v}
 
     async def naming(self, people: Sequence[str]) -> set[str]:
-        try:
+        with redis_state("stories"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for person in people:
                     pipe.zrevrange(f"{self._prefix}:person:{person}", 0, CANDIDATES_PER_PERSON - 1)
                 replies = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise TransientError(f"redis unavailable for stories: {exc}") from exc
         return {m.decode() if isinstance(m, bytes) else m for reply in replies for m in reply}
 
     async def add_many(self, signatures: Sequence[StorySignature]) -> None:
         now = time.time()
-        try:
+        with redis_state("stories"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for sig in signatures:
                     pipe.set(f"{self._prefix}:sig:{sig.doc_id}", sig.to_json(), ex=self._ttl_s)
@@ -148,8 +143,6 @@ class RedisStoryStore:
                         pipe.zremrangebyrank(key, 0, -5 * CANDIDATES_PER_PERSON - 1)  # keep the newest
                         pipe.expire(key, self._ttl_s)
                 await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise TransientError(f"redis unavailable for stories: {exc}") from exc
 
 
 class InMemoryStoryStore:

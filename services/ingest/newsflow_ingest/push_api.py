@@ -37,13 +37,13 @@ from newsflow_shared.http_server import start_app
 from newsflow_shared.ingest_api import Accepted, DocumentStatus, PushedDocument, PushRequest, PushResponse
 from newsflow_shared.kafka_admin import topic_reader
 from newsflow_shared.models import RawDocument, SourceHints, StageEvent, stable_doc_id, utc_now
+from newsflow_shared.pipeline import position
 from newsflow_shared.settings import Settings
 from newsflow_shared.urls import url_doc_id
 
 log = logging.getLogger("newsflow.ingest.api")
 
 STATUS_TTL_S = 7 * 24 * 3600
-STAGE_ORDER = {"ingest": 0, "clean": 1, "strip": 2, "extract": 3, "index": 4}
 STATUS_GROUP = "newsflow-ingest-api-status"
 PRODUCER_KEY = web.AppKey("producer", AIOKafkaProducer)
 SETTINGS_KEY = web.AppKey("settings", Settings)
@@ -154,7 +154,7 @@ async def record_status(redis: Redis, event: StageEvent) -> None:
         return
     key = f"newsflow:status:{event.doc_id}"
     current = await redis.hget(key, "stage")
-    if current is not None and STAGE_ORDER.get(current.decode(), 0) > STAGE_ORDER.get(event.stage, 0):
+    if current is not None and position(current.decode()) > position(event.stage):
         return
     async with redis.pipeline(transaction=True) as pipe:
         pipe.hset(

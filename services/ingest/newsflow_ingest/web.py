@@ -22,14 +22,14 @@ from datetime import datetime
 from typing import Protocol
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from newsflow_ingest.errors import SourceError
 from newsflow_ingest.feeds import FeedItem, parse_feed, parse_sitemap, xml_kind
 from newsflow_ingest.fetch import Fetched, Fetcher, media_type
 from newsflow_shared.models import RawDocument, SourceHints, utc_now
+from newsflow_shared.redis_errors import redis_state
 from newsflow_shared.settings import IngestSettings
-from newsflow_shared.stage import Rejected, TransientError
+from newsflow_shared.stage import Rejected
 from newsflow_shared.urls import canonical_url, unwrap_redirect, url_doc_id
 
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
@@ -71,43 +71,35 @@ class RedisCrawlState:
     async def unseen(self, keys: Sequence[str]) -> list[bool]:
         if not keys:
             return []
-        try:
+        with redis_state("crawl state"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key in keys:
                     pipe.exists(f"newsflow:ingest:seen:{_key(key)}")
                 return [not found for found in await pipe.execute()]
-        except (RedisError, OSError) as exc:
-            raise TransientError(f"redis unavailable for crawl state: {exc}") from exc
 
     async def mark_seen(self, keys: Sequence[str]) -> None:
         if not keys:
             return
-        try:
+        with redis_state("crawl state"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key in keys:
                     pipe.set(f"newsflow:ingest:seen:{_key(key)}", 1, ex=self._ttl_s)
                 await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise TransientError(f"redis unavailable for crawl state: {exc}") from exc
 
     async def validators(self, feed_url: str) -> dict[str, str]:
-        try:
+        with redis_state("crawl state"):
             stored = await self._redis.hgetall(f"newsflow:ingest:feed:{_key(feed_url)}")
-        except (RedisError, OSError) as exc:
-            raise TransientError(f"redis unavailable for crawl state: {exc}") from exc
         return {k.decode(): v.decode() for k, v in stored.items()}
 
     async def set_validators(self, feed_url: str, validators: dict[str, str]) -> None:
         key = f"newsflow:ingest:feed:{_key(feed_url)}"
-        try:
+        with redis_state("crawl state"):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.delete(key)
                 if validators:
                     pipe.hset(key, mapping=validators)
                     pipe.expire(key, self._ttl_s)
                 await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise TransientError(f"redis unavailable for crawl state: {exc}") from exc
 
 
 class InMemoryCrawlState:

@@ -34,10 +34,9 @@ from typing import Protocol
 
 import numpy as np
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from newsflow_shared.models import StrippedDocument
-from newsflow_shared.stage import TransientError
+from newsflow_shared.redis_errors import redis_state
 from newsflow_shared.urls import canonical_url
 
 SHINGLE_WORDS = 5
@@ -162,10 +161,6 @@ return owner
 """
 
 
-def _redis_unavailable(exc: Exception) -> TransientError:
-    return TransientError(f"redis unavailable for dedup: {exc}")
-
-
 class RedisClaimStore:
     """Claims in Redis under ``<prefix>:<key>`` (dedup key space, never the cache's)."""
 
@@ -178,13 +173,11 @@ class RedisClaimStore:
     async def claim_many(self, claims: Sequence[tuple[str, str]]) -> list[str | None]:
         if not claims:
             return []
-        try:
+        with redis_state("dedup"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, doc_id in claims:
                     await self._script(keys=[f"{self._prefix}:{key}"], args=[doc_id, self._ttl_s], client=pipe)
                 replies = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise _redis_unavailable(exc) from exc
         owners: list[str | None] = []
         for (_, doc_id), reply in zip(claims, replies, strict=True):
             owner = reply.decode() if isinstance(reply, bytes) else reply
@@ -240,7 +233,7 @@ class RedisLshStore:
     async def register_many(self, entries: Sequence[tuple[str, np.ndarray, list[str]]]) -> list[int]:
         if not entries:
             return []
-        try:
+        with redis_state("dedup"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for doc_id, signature, keys in entries:
                     await self._register(
@@ -253,41 +246,33 @@ class RedisLshStore:
                         client=pipe,
                     )
                 replies = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise _redis_unavailable(exc) from exc
         return [int(reply) for reply in replies]
 
     async def bucket_members(self, keys: Sequence[str]) -> list[set[str]]:
-        try:
+        with redis_state("dedup"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key in keys:
                     pipe.smembers(f"{self._prefix}:lsh:{key}")
                 replies = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise _redis_unavailable(exc) from exc
         return [{m.decode() if isinstance(m, bytes) else m for m in reply} for reply in replies]
 
     async def signatures(self, doc_ids: Sequence[str]) -> dict[str, tuple[int, np.ndarray]]:
         if not doc_ids:
             return {}
-        try:
+        with redis_state("dedup"):
             values = await self._redis.mget([f"{self._prefix}:sig:{d}" for d in doc_ids])
-        except (RedisError, OSError) as exc:
-            raise _redis_unavailable(exc) from exc
         return {d: _stored_signature(bytes(v)) for d, v in zip(doc_ids, values, strict=True) if v}
 
     async def remove_many(self, entries: Sequence[tuple[str, list[str]]]) -> None:
         if not entries:
             return
-        try:
+        with redis_state("dedup"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for doc_id, keys in entries:
                     pipe.delete(f"{self._prefix}:sig:{doc_id}")
                     for key in keys:
                         pipe.srem(f"{self._prefix}:lsh:{key}", doc_id)
                 await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise _redis_unavailable(exc) from exc
 
 
 class InMemoryClaimStore:

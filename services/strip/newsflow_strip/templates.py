@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from newsflow_shared.stage import TransientError
+from newsflow_shared.redis_errors import redis_state
 
 _DIGITS = re.compile(r"\d+")
 
@@ -90,7 +89,7 @@ class RedisTemplateStore:
 
     async def observe_many(self, observations: Sequence[Observation]) -> list[frozenset[str]]:
         ordered = [sorted(o.keys) for o in observations]
-        try:
+        with redis_state("template learning"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for obs, keys in zip(observations, ordered, strict=True):
                     base = f"{self._prefix}:{obs.source}"
@@ -98,8 +97,6 @@ class RedisTemplateStore:
                         keys=[f"{base}:docs", f"{base}:lines"], args=[obs.doc_id, self._ttl_s, *keys], client=pipe
                     )
                 replies = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise TransientError(f"redis unavailable for template learning: {exc}") from exc
         return [_template_keys(self._policy, keys, reply) for keys, reply in zip(ordered, replies, strict=True)]
 
 
