@@ -7,6 +7,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from newsflow_shared.textcues import BYLINE, BYLINE_START, SENTENCE_END
+
 _MONTHS = {
     m: i
     for i, names in enumerate(
@@ -68,9 +70,6 @@ _YEARLESS_PATTERNS = [
 ]
 _UPDATED = re.compile(r"\b(?:updated?|last\s+modified)\b", re.I)
 _TITLE_PREFIX = re.compile(r"^(?:update[d]?|breaking(?:\s+news)?|live|watch|exclusive)\s*[:\-–—]\s*", re.I)
-_SENTENCE_END = re.compile(r"[.!?:]$")
-_BYLINE_START = r"^(?:by|von|par|por|di|oleh)\s+"  # "By …" in the languages whose bylines we read
-_BYLINE = re.compile(_BYLINE_START + r"\S", re.I)
 
 _OUTLET_CUES = [
     re.compile(r"\bBy\s+(?P<outlet>[A-Z][A-Z0-9]*(?:/[A-Z0-9]+)+|[A-Z]{2,}(?:\s[A-Z]{2,})?)\s*$"),
@@ -153,7 +152,7 @@ def _resolve_year(match: re.Match[str], fetched_at: datetime) -> datetime | None
     return when
 
 
-_BYLINE_NAMES = re.compile(_BYLINE_START + r"(?P<names>[^\n]+?)\s*(?:[-–—|,]\s*(?=\d)|[-–—|]\s|$)", re.I)
+_BYLINE_NAMES = re.compile(BYLINE_START + r"(?P<names>[^\n]+?)\s*(?:[-–—|,]\s*(?=\d)|[-–—|]\s|$)", re.I)
 _NAME = re.compile(r"^[A-ZÀ-Ý][\w'’.-]*(?:\s+(?:[A-ZÀ-Ý][\w'’.-]*|de|da|van|von|der|la|le|bin|al-?\w*)){1,3}$")
 _NOT_A_PERSON = re.compile(r"\b(?:staff|reports?|admin|editor|desk|team|news|agency|wires?)\b|/", re.I)
 
@@ -195,11 +194,11 @@ def title_from_header(lines: list[str]) -> str | None:
     counts = Counter(lines)
     for line in lines:
         words = len(line.split())
-        if words < 4 or words > 30 or _BYLINE.search(line) or "©" in line or " | " in line:
+        if words < 4 or words > 30 or BYLINE.search(line) or "©" in line or " | " in line:
             continue
         if counts[line] > 1 and not _TITLE_PREFIX.search(line):
             continue  # repeated lines are captions and menus
-        if _SENTENCE_END.search(line) and not line.endswith("?"):
+        if (SENTENCE_END.search(line) or line.endswith(":")) and not line.endswith("?"):
             continue
         if any(p.search(line) for p in _DATE_PATTERNS):
             continue

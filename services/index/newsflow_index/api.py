@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 
 from newsflow_index import search
 from newsflow_index.backend import IndexBackend, SearchFilters
+from newsflow_shared.dates import parse_iso
 from newsflow_shared.http_server import start_app
 from newsflow_shared.search_api import DocumentResponse, SearchResponse, StoryResponse
 
@@ -36,11 +37,10 @@ def _date(request: web.Request, name: str) -> datetime | None:
     value = request.query.get(name, "").strip()
     if not value:
         return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise BadRequest(f"{name}: not an ISO 8601 date or datetime: {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.now().astimezone().tzinfo)
+    parsed = parse_iso(value)
+    if parsed is None:
+        raise BadRequest(f"{name}: not an ISO 8601 date or datetime: {value!r}")
+    return parsed  # a date without a zone is UTC, as every wire timestamp is
 
 
 def _int(request: web.Request, name: str, default: int) -> int:

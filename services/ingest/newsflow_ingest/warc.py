@@ -12,6 +12,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from newsflow_ingest.fetch import declared_charset, media_type
 from newsflow_ingest.files import WARC_SUFFIXES
 from newsflow_ingest.web import PAGE_TYPES
+from newsflow_shared.dates import parse_iso
 from newsflow_shared.models import RawDocument, stable_doc_id, utc_now
 from newsflow_shared.stage import Rejected
 from newsflow_shared.urls import url_doc_id
@@ -22,10 +23,7 @@ def is_warc(path: Path) -> bool:
 
 
 def _fetched_at(value: str | None) -> datetime:
-    try:
-        return datetime.fromisoformat((value or "").replace("Z", "+00:00"))
-    except ValueError:
-        return utc_now()
+    return parse_iso(value) or utc_now()
 
 
 def read_warc(path: Path, request_id: str, max_bytes: int, limit: int) -> Iterator[RawDocument | Rejected]:

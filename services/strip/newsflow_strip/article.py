@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from newsflow_shared.textcues import SENTENCE_END
+
 ARTICLE_TYPES = frozenset(
     {
         "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
@@ -53,7 +55,6 @@ FEATURE_NAMES = (
 )
 
 _PRICE = re.compile(r"(?:[$€£¥₹]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|EUR|USD|zł|Kč|руб|円))")
-_SENTENCE_END = re.compile(r"[.!?。！？…:\"”»'’)]\s*$")
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 """Kana, CJK ideographs, Hangul syllables and Thai: scripts that do not space their words."""
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "svg"})
@@ -129,7 +130,7 @@ def features(signals: PageSignals, body: str) -> list[float]:
     """The model's feature row (``FEATURE_NAMES``) for a page and its extracted body."""
     paragraphs = [p for p in body.split("\n\n") if p.strip()]
     words = word_count(body)
-    sentences = sum(1 for p in paragraphs if word_count(p) >= 8 and _SENTENCE_END.search(p))
+    sentences = sum(1 for p in paragraphs if word_count(p) >= 8 and SENTENCE_END.search(p))
     return [
         float(bool(signals.ld_types & ARTICLE_TYPES)),
         float(bool(signals.ld_types & NON_ARTICLE_TYPES) and not signals.ld_types & ARTICLE_TYPES),

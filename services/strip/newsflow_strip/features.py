@@ -17,14 +17,12 @@ from functools import cache
 import justext
 import py3langid
 
+from newsflow_shared.textcues import BYLINE, DATE_LIKE, SENTENCE_END
 from newsflow_strip.patterns import (
     BULLET,
-    BYLINE,
     CJK,
     CREDIT,
-    DATE_LIKE,
     RESIDUE,
-    SENTENCE_END,
     SEPARATORS,
     URL_LIKE,
     units,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import lxml.etree
@@ -20,7 +20,9 @@ import lxml.html
 import trafilatura
 from trafilatura.utils import load_html
 
+from newsflow_shared.dates import parse_iso
 from newsflow_shared.models import PageMetadata
+from newsflow_shared.textcues import BYLINE_START
 from newsflow_shared.urls import page_canonical_url
 from newsflow_strip.article import PageSignals, page_signals
 
@@ -39,21 +41,13 @@ _PUBLISHED_META = ("article:published_time", "og:published_time", "datePublished
 _UPDATED_META = ("article:modified_time", "og:updated_time", "dateModified")
 _AUTHOR_META = ("author", "article:author", "dc.creator", "byl")
 _SITE_META = ("og:site_name", "application-name")
-_BYLINE_PREFIX = re.compile(r"^by\s+", re.I)
+_BYLINE_PREFIX = re.compile(BYLINE_START, re.I)
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """An ISO 8601 timestamp; one without a zone is taken as UTC. Placeholder dates that CMSs
+    """A publication time from markup: ISO 8601, UTC when zoneless. Placeholder dates that CMSs
     emit for "unset" (0001-01-01, 1970-01-01) are not publication times."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.year < 1990:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_iso(value, earliest_year=1990)
 
 
 def _meta(tree: Any) -> dict[str, str]:

@@ -1,10 +1,10 @@
-"""Textual cues shared by the heuristic line scorer and the classifier's features."""
+"""Textual cues of the line scorer and the classifier's features (those other stages read too,
+sentence ends, bylines and dates, are in ``newsflow_shared.textcues``)."""
 
 from __future__ import annotations
 
 import re
 
-SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’»)\]]*$|[.!?]\s*\(\w[^)]*\)$""")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 # Lines that are never article text whatever surrounds them: media-player residue and the
@@ -47,14 +47,6 @@ CREDIT = re.compile(
 )
 SEPARATORS = re.compile(r"\s[|•·/»›]\s")
 URL_LIKE = re.compile(r"https?://|www\.|\.(?:com|org|net)\b|@\w")
-BYLINE = re.compile(r"^(?:by|von|par|por|di|oleh|автор)\s+\S", re.I)
-DATE_LIKE = re.compile(
-    r"\b(?:19|20)\d{2}\b.*\b\d{1,2}:\d{2}\b|\b\d{1,2}:\d{2}\b.*\b(?:19|20)\d{2}\b"
-    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+(?:19|20)\d{2}"
-    r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:19|20)\d{2}"
-    r"|\b(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b\d{1,2}[./]\d{1,2}[./](?:19|20)\d{2}\b",
-    re.I,
-)
 
 
 def units(line: str) -> float:

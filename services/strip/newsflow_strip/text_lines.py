@@ -15,13 +15,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
+from newsflow_shared.textcues import SENTENCE_END
 from newsflow_strip.features import FEATURE_NAMES, Layout, detect_language, page_features
 from newsflow_strip.model import LineClassifier, load_classifier, model_path
 from newsflow_strip.patterns import (
     COMMENT_SECTION,
     PLAYER_AND_COMMENT_RESIDUE,
     RESIDUE,
-    SENTENCE_END,
     SEPARATORS,
     units,
 )
