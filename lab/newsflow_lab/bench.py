@@ -228,7 +228,6 @@ async def _baseline(paths: list[Path], redis_url: str, index_dir: Path) -> tuple
 @dataclass
 class PipelineRun:
     summary: dict[str, Any]
-    wall_s: float
     usage: dict[str, ServiceUsage] = field(default_factory=dict)
 
 
@@ -264,7 +263,6 @@ def run_pipeline(paths: list[Path], data_dir: Path, rate: float | None = None) -
     usage: dict[str, ServiceUsage] = {}
     stop = threading.Event()
     watcher = threading.Thread(target=_watch_services, args=(data_dir / "logs", usage, stop), daemon=True)
-    started = time.perf_counter()
     watcher.start()
     proc = subprocess.run(
         [*argv, "--input", *map(str, paths)], capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
@@ -274,9 +272,7 @@ def run_pipeline(paths: list[Path], data_dir: Path, rate: float | None = None) -
     if proc.returncode != 0:
         sys.exit(f"newsflow run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
-    return PipelineRun(
-        summary, time.perf_counter() - started, {k: v for k, v in usage.items() if k.split("-")[0] in STAGES}
-    )
+    return PipelineRun(summary, {k: v for k, v in usage.items() if k.split("-")[0] in STAGES})
 
 
 def latencies(index_dir: Path) -> dict[str, list[float]]:

@@ -17,6 +17,7 @@ from typing import Any
 
 import trafilatura
 
+from newsflow_clean.language import detect_language
 from newsflow_cli.extract_cmd import InProcessPipeline
 from newsflow_lab.corpus import DevPage, SeedPage, dev_set_dir, load_dev_pages, load_seed_pages
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
@@ -57,7 +58,7 @@ def dev_figures(pages: list[DevPage]) -> dict[str, Any]:
         lambda html: strip_html(html).body,
         lambda html: trafilatura.extract(html, favor_precision=True) or "",
     )
-    text = score_corpus(score_document(strip_text(p.text).body, p.gold) for p in pages)
+    text = score_corpus(score_document(strip_text(p.text, detect_language(p.text)).body, p.gold) for p in pages)
     return {
         "pages": len(pages),
         "html": score_corpus(score_document(body, p.gold) for body, p in zip(ours, pages, strict=True)),

@@ -14,7 +14,6 @@ person to judge; some are the same event from different outlets).
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -135,10 +134,6 @@ async def planted_figures(pages: Sequence[DevPage]) -> PlantedFigures:
         else:
             figures.false_merges += 1
     return figures
-
-
-def run_planted(pages: Sequence[DevPage]) -> PlantedFigures:
-    return asyncio.run(planted_figures(pages))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import math
 import sys
 from dataclasses import dataclass
 
+from newsflow_clean.language import detect_language
 from newsflow_lab.corpus import dev_set_dir, label_against_gold, load_dev_pages, load_seed_pages
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
 from newsflow_strip.features import FEATURE_NAMES
@@ -45,7 +46,7 @@ def _dev_pages() -> list[TrainingPage]:
         sys.exit("dev set not found: set NEWSFLOW_DEV_SET to article-benchmark-dev/")
     out = []
     for dev in load_dev_pages(root):
-        page = prepare_page(dev.text)
+        page = prepare_page(dev.text, detect_language(dev.text))  # as the clean stage detects it
         lines = [page.lines[i] for i in page.candidates]
         out.append(TrainingPage(dev.page_id, page, list(label_against_gold(lines, dev.gold)), dev.gold, set()))
     return out
@@ -54,7 +55,7 @@ def _dev_pages() -> list[TrainingPage]:
 def _seed_pages() -> list[TrainingPage]:
     out = []
     for seed in load_seed_pages():
-        page = prepare_page(seed.text)
+        page = prepare_page(seed.text, detect_language(seed.text))
         numbers = seed.nonblank_line_numbers()
         labels = [seed.label(numbers[i]) for i in page.candidates]
         excluded = {k for k, label in enumerate(labels) if label is None}

@@ -63,10 +63,11 @@ class WireModel(BaseModel):
 
 
 class IngestRequest(WireModel):
-    """Ask the ingest service to read a source (file or directory today)."""
+    """Ask the ingest service to read a source: a path (file, directory, WARC, ``.urls`` list, one
+    record ``path#N`` of a JSON Lines file) or a page, feed or sitemap URL."""
 
     request_id: str
-    source: str = Field(description="Path (file or directory) as the user gave it.")
+    source: str = Field(description="A path as the user gave it (``path#N``: record N of a JSONL file) or a URL.")
     requested_at: datetime = Field(default_factory=utc_now)
 
     @property
@@ -152,7 +153,11 @@ class CleanDocument(DocumentRecord):
     content: str
     format: DocumentFormat
     language: str | None = None
-    fingerprint: str = Field(description="Hash of the normalized content (exact dedup key).")
+    fingerprint: str | None = Field(
+        default=None,
+        description="Unused since deduplication moved after stripping (the stripped body's fingerprint is "
+        "the exact-dedup key); kept optional so that older producers' records still validate.",
+    )
     fetched_at: datetime
     hints: SourceHints = Field(default_factory=SourceHints)
 

@@ -8,13 +8,13 @@ during a rollout.
 from __future__ import annotations
 
 INGEST_REQUESTS = "newsflow.ingest.requests.v1"
-"""Sources to ingest (a path today; URLs, feeds and WARC files later): input of *ingest*."""
+"""Sources to ingest (a file, directory, WARC archive, URL list, or a page, feed or sitemap URL): input of *ingest*."""
 
 RAW = "newsflow.documents.raw.v1"
 """Raw documents as fetched or read (bytes plus declared type): ingest → clean."""
 
 CLEAN = "newsflow.documents.clean.v1"
-"""Decoded, normalized, language-tagged, exact-deduplicated documents: clean → strip."""
+"""Decoded, normalized, language-tagged documents: clean → strip (dedup comes after stripping)."""
 
 STRIPPED = "newsflow.documents.stripped.v1"
 """Article body with boilerplate removed, plus page metadata hints: strip → extract."""

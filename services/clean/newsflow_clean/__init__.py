@@ -1,1 +1,2 @@
-"""The clean service: decode, repair and normalize text, tag format and language, drop exact duplicates."""
+"""The clean service: decode, repair and normalize text, tag its format and language (duplicates
+are found after stripping, by strip's dedup)."""

@@ -14,9 +14,16 @@ def load_language_model() -> None:
     py3langid.classify("warm-up")
 
 
-def detect_language(text: str, sample_chars: int = 20_000) -> str | None:
-    """ISO 639-1 code of the text's main language, or ``None`` when there is too little text."""
-    sample = text[:sample_chars]
+SAMPLE_LINES = 30
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's main language, from its longest lines (menus, credits and
+    results tables say little about it), or ``None`` when there is too little text.
+
+    The one language detection of the pipeline: strip's line classifier reads it too."""
+    lines = sorted((line.strip() for line in text.split("\n") if line.strip()), key=len, reverse=True)
+    sample = " ".join(lines[:SAMPLE_LINES])
     if sum(ch.isalpha() for ch in sample[:2000]) < MIN_CHARS:
         return None
     language, _score = py3langid.classify(sample)

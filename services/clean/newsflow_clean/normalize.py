@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import hashlib
 import re
 import unicodedata
 
@@ -131,9 +130,4 @@ def detect_format(text: str, content_type: str | None) -> DocumentFormat:
 
 def visible_text(html: str) -> str:
     """A rough visible-text view of HTML, good enough for language identification."""
-    return _ANY_TAG.sub(" ", _SCRIPT_STYLE.sub(" ", html))
-
-
-def fingerprint(text: str) -> str:
-    """Exact-duplicate key: whitespace-insensitive hash of the normalized content."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:32]
+    return _ANY_TAG.sub("\n", _SCRIPT_STYLE.sub(" ", html))

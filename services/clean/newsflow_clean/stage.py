@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from newsflow_clean.language import detect_language, load_language_model
-from newsflow_clean.normalize import decode, detect_format, fingerprint, normalize_whitespace, repair, visible_text
+from newsflow_clean.normalize import decode, detect_format, normalize_whitespace, repair, visible_text
 from newsflow_shared import topics
 from newsflow_shared.models import CleanDocument, RawDocument
 from newsflow_shared.stage import Rejected, Stage
@@ -36,6 +36,5 @@ class CleanStage(Stage[RawDocument, CleanDocument]):
                 content=text,
                 format=fmt,
                 language=detect_language(visible),
-                fingerprint=fingerprint(visible),
             )
         )

@@ -3,8 +3,9 @@
 Everything binds to 127.0.0.1 on free ports and is stopped by the PID we started. Services run in
 their own sessions (so a terminal's Ctrl-C reaches only us, and we stop them in order) and
 with a parent-death signal (so even a SIGKILLed ``newsflow run`` leaves nothing behind).
-A service that exits unexpectedly is restarted, with backoff: that is what a supervisor
-(compose ``restart:``, a Kubernetes Deployment) does in the other ways of running newsflow.
+A service (or Redis) that exits unexpectedly is restarted, up to ten times, on the run loop's
+next tick: that is what a supervisor (compose ``restart:``, a Kubernetes Deployment) does in the
+other ways of running newsflow.
 """
 
 from __future__ import annotations

@@ -36,10 +36,6 @@ class ParsedQuery:
     def matches_all(self) -> bool:
         return not self.alternatives
 
-    def positive_words(self) -> list[str]:
-        """Every searched (non-excluded) word, for highlighting."""
-        return [w for clause in self.alternatives for atom in clause if not atom.negated for w in atom.words]
-
 
 def words(text: str) -> tuple[str, ...]:
     """The index's tokens of ``text``."""

@@ -62,7 +62,6 @@ class Duplicate:
     reason: str
     """``duplicate_url``, ``duplicate_exact`` or ``duplicate_near``."""
     canonical_id: str
-    similarity: float = 1.0
 
 
 def body_fingerprint(body: str) -> str:
@@ -424,7 +423,7 @@ class Deduplicator:
             ]
             matches = sorted(match for match in earlier if match[2] >= self.threshold)
             if matches:
-                _, canonical, score = matches[0]
-                verdicts[i] = Duplicate("duplicate_near", canonical, round(score, 3))
+                _, canonical, _ = matches[0]
+                verdicts[i] = Duplicate("duplicate_near", canonical)
                 found[mine.doc_id] = mine
         await self.near.remove_many([(c.doc_id, c.keys) for c in found.values()])

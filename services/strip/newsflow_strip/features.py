@@ -1,4 +1,4 @@
-"""Per-line features for the boilerplate classifier (flattened text and HTML paragraphs alike).
+"""Per-line features for the boilerplate classifier of flattened text.
 
 Every feature is language-independent or keyed by the page's detected language: stopword density
 uses jusText's stoplists (100 languages) for the detected language and is -1 where none exists,
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import justext
-import py3langid
 
 from newsflow_shared.textcues import BYLINE, DATE_LIKE, SENTENCE_END
 from newsflow_strip.patterns import (
@@ -51,12 +50,6 @@ def stoplist(language: str | None) -> frozenset[str]:
     """jusText's stopwords for an ISO 639-1 code; empty where the language has none."""
     name = _STOPLIST_NAMES.get(language or "")
     return frozenset(justext.get_stoplist(name)) if name else frozenset()
-
-
-def detect_language(lines: list[str]) -> str:
-    """The page's language, from its longest lines (menus and credits say little about it)."""
-    sample = " ".join(sorted(lines, key=len, reverse=True)[:30])
-    return str(py3langid.classify(sample)[0])
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Gradient-boosted tree ensembles, trained by ``newsflow_lab.train`` and shipped as JSON.
 
-Inference is plain Python over a few hundred shallow trees, so the service needs neither
-scikit-learn nor numpy at run time, and the model file is small, diffable and reproducible.
+Inference is plain Python over a few hundred shallow trees, so the line classifier needs
+neither scikit-learn nor numpy at run time, and the model file is small, diffable and
+reproducible.
 """
 
 from __future__ import annotations

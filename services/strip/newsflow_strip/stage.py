@@ -112,7 +112,7 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
             lines = doc.content.count("\n") + 1
             if lines > MAX_TEXT_LINES:
                 raise Rejected("too_many_lines", f"{lines} lines > {MAX_TEXT_LINES}: not a page")
-            text = strip_text(doc.content)  # the model was trained on its own language detection
+            text = strip_text(doc.content, doc.language)  # clean's detection, as in training
             body = text.body
             page = PageMetadata(header_lines=text.header_lines, footer_lines=text.footer_lines)
             page_lines = [line.strip() for line in doc.content.split("\n") if line.strip()]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from newsflow_shared.textcues import SENTENCE_END
-from newsflow_strip.features import FEATURE_NAMES, Layout, detect_language, page_features
+from newsflow_strip.features import FEATURE_NAMES, Layout, page_features
 from newsflow_strip.model import LineClassifier, load_classifier, model_path
 from newsflow_strip.patterns import (
     COMMENT_SECTION,
@@ -36,8 +36,6 @@ class TextStrip:
     body: str
     header_lines: list[str] = field(default_factory=list)
     footer_lines: list[str] = field(default_factory=list)
-    kept: list[int] = field(default_factory=list)  # indices into the page's non-blank lines
-    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +117,7 @@ def prepare_page(text: str, language: str | None = None) -> PreparedPage:
     counts = Counter(kept_lines)
     heuristic = [line_score(line, counts[line]) for line in kept_lines]
     region = best_region(heuristic)
-    lang = language or (detect_language(kept_lines) if kept_lines else "en")
+    lang = language or "en"  # clean's detection; None when there was too little text to tell
     rows = page_features(kept_lines, heuristic, region, lang, layout) if kept_lines else []
     return PreparedPage(lines, candidates, rows, heuristic, region, lang)
 
@@ -158,16 +156,14 @@ def strip_text(text: str, language: str | None = None, model: LineClassifier | N
     """Split a flattened page into header, article body and footer."""
     page = prepare_page(text, language)
     if not page.candidates:
-        return TextStrip(body="", header_lines=page.lines, language=page.language)
+        return TextStrip(body="", header_lines=page.lines)
     kept = classify_page(page, model or shipped_text_model())
     if not kept:
-        return TextStrip(body="", header_lines=page.lines[:12], language=page.language)
+        return TextStrip(body="", header_lines=page.lines[:12])
     indices = [page.candidates[k] for k in kept]
     first, last = indices[0], indices[-1]
     return TextStrip(
         body="\n\n".join(page.lines[i] for i in indices),
         header_lines=page.lines[max(0, first - 12) : first],
         footer_lines=page.lines[last + 1 : last + 13],
-        kept=indices,
-        language=page.language,
     )

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from newsflow_clean.language import detect_language
 from newsflow_lab.corpus import load_dev_pages
 from newsflow_lab.metric import score_corpus, score_document
 from newsflow_shared.models import CleanDocument, StrippedDocument
@@ -22,7 +23,7 @@ def rule_of_eight(text: str) -> str:
 
 def test_dev_set_flattened_text_beats_the_rule_of_eight(dev_set):
     pages = load_dev_pages(dev_set)
-    ours = score_corpus(score_document(strip_text(p.text).body, p.gold) for p in pages)
+    ours = score_corpus(score_document(strip_text(p.text, detect_language(p.text)).body, p.gold) for p in pages)
     baseline = score_corpus(score_document(rule_of_eight(p.text), p.gold) for p in pages)
     assert ours.f1 > baseline.f1 + 0.05
 
