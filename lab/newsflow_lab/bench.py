@@ -5,8 +5,9 @@ copy gets its own id, URL and a visible edition marker, so exact dedup keeps the
 as one JSON file per document.
 
 - **baseline**: one process doing the same per-document work back to back with the services'
-  own stage classes — ingest, clean, strip (Redis template learning and dedup), extract (NER
-  on the one document), index (tantivy upsert and commit, Redis cache) — one document at a time.
+  own stages (their composition roots, through the runtime's in-process chain) — ingest, clean,
+  strip (Redis template learning and dedup), extract (NER on the one document), index (tantivy
+  upsert and commit, Redis cache) — one document at a time.
 - **pipeline**: ``newsflow run --once`` on the embedded stack (five processes, broker, Redis).
 - **latency**: ``newsflow run --once --rate R`` at half the pipeline's measured rate; ingest→
   searchable from that run's lineage events (its summary's ``latency_ms``), and the time per hop
@@ -184,42 +185,28 @@ async def feed_ingest_rate(items: int = FEED_ITEMS) -> tuple[float, int, int]:
 
 async def _baseline(paths: list[Path], redis_url: str, index_dir: Path) -> tuple[float, dict[str, float]]:
     """Docs/s of the serial script (every stage's work for one document, then the next), and the
-    Redis memory it left per document in each key space."""
+    Redis memory it left per document in each key space. The stages are the services' own, built
+    by their composition roots and run through the runtime's in-process chain."""
     from redis.asyncio import Redis
 
-    from newsflow_clean.stage import CleanStage
-    from newsflow_extract.stage import ExtractStage
-    from newsflow_index.cache import DocumentCache
-    from newsflow_index.stage import IndexStage
-    from newsflow_index.stories import RedisStoryStore, StoryClusterer
-    from newsflow_index.tantivy_backend import TantivyBackend
-    from newsflow_ingest.stage import IngestStage
+    from newsflow_cli.registry import create_stage
     from newsflow_shared.models import IngestRequest
-    from newsflow_shared.settings import ExtractSettings, IngestSettings
-    from newsflow_shared.stage import Dropped
-    from newsflow_strip.dedup import Deduplicator
-    from newsflow_strip.stage import StripStage
-    from newsflow_strip.templates import RedisTemplateStore, TemplatePolicy
+    from newsflow_shared.runtime.chain import InProcessChain
+    from newsflow_shared.settings import load_settings
 
-    redis = Redis.from_url(redis_url)
-    ingest = IngestStage(IngestSettings())
-    clean = CleanStage()
-    strip = StripStage(RedisTemplateStore(redis, TemplatePolicy(3, 0.5), 3600), Deduplicator.in_redis(redis, 3600))
-    extract = ExtractStage(ExtractSettings())
-    index = IndexStage(
-        TantivyBackend(index_dir), DocumentCache(redis, 3600), StoryClusterer(RedisStoryStore(redis, 3600))
+    settings = load_settings(
+        kafka={"bootstrap_servers": "in-process.invalid:9092"},
+        redis={"url": redis_url},
+        index={"backend": "tantivy", "index_dir": str(index_dir)},
     )
-    await extract.start()  # model loading is not part of the timed work (nor is it for the pipeline's rate)
+    chain = InProcessChain([create_stage(name, settings) for name in STAGES], settings.runtime)
+    await chain.start()  # model loading is not part of the timed work (nor is it for the pipeline's rate)
     started = time.perf_counter()
     for path in paths:
-        [raw] = ingest.process(IngestRequest(request_id=path.stem, source=str(path)))  # type: ignore[misc]
-        docs: list[Any] = [raw]
-        for stage in (clean, strip, extract, index):
-            docs = [d for d in await stage.process_batch(docs) if not isinstance(d, Dropped | BaseException)]
-            if not docs:
-                break
+        await chain.run([IngestRequest(request_id=path.stem, source=str(path))])
     elapsed = time.perf_counter() - started
-    await index.stop()
+    await chain.stop()
+    redis = Redis.from_url(redis_url)
     memory = await redis_bytes_per_document(redis, len(paths))
     await redis.aclose()
     return len(paths) / elapsed, memory

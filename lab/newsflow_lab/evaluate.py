@@ -18,7 +18,7 @@ from typing import Any
 import trafilatura
 
 from newsflow_clean.language import detect_language
-from newsflow_cli.extract_cmd import InProcessPipeline
+from newsflow_cli.extract_cmd import Extractor
 from newsflow_lab.corpus import DevPage, SeedPage, dev_set_dir, load_dev_pages, load_seed_pages
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
 from newsflow_lab.planted import PlantedFigures, StoryFigures, as_document, planted_figures, story_figures
@@ -77,7 +77,7 @@ def _scored_body(seed: SeedPage, body: str) -> str:
     return "\n\n".join(p for p in body.split("\n\n") if p.strip() not in unscored)
 
 
-def seed_records(seeds: list[SeedPage], pipeline: InProcessPipeline) -> dict[str, dict[str, Any]]:
+def seed_records(seeds: list[SeedPage], pipeline: Extractor) -> dict[str, dict[str, Any]]:
     """``newsflow extract``'s record of each seed, by file name."""
     return {r["source"].rsplit("/", 1)[-1]: r for r in pipeline.run([str(s.path) for s in seeds])}
 
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {}
     root = dev_set_dir()
-    pipeline = InProcessPipeline()
+    pipeline = Extractor()
     seed_pages = load_seed_pages()
     records = seed_records(seed_pages, pipeline)
     dev_documents = []

@@ -263,6 +263,7 @@ class StageEvent(WireModel):
     doc_id: str | None
     outcome: Outcome
     reason: str | None = None
+    detail: str | None = Field(default=None, description="What the reason code means here (a drop's detail).")
     output_ids: list[str] = Field(default_factory=list)
     at: datetime = Field(default_factory=utc_now)
 

@@ -218,6 +218,15 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError("invalid or missing settings:\n  " + "\n  ".join(problems)) from exc
 
 
+def standalone_settings(**overrides: object) -> Settings:
+    """Settings for stages run in this process with no broker and no Redis (``newsflow extract``):
+    the environment's other sections, with addresses that nothing standalone connects to."""
+    return load_settings(
+        **{"kafka": {"bootstrap_servers": "standalone.invalid:9092"}, "redis": {"url": "redis://standalone.invalid"}}
+        | overrides
+    )
+
+
 def settings_to_env(settings: Settings) -> dict[str, str]:
     """The environment variables that rebuild ``settings`` in another process (e.g. a service)."""
     env: dict[str, str] = {}

@@ -1,6 +1,8 @@
 """``newsflow extract``: ingest → clean → strip → extract in one process, no broker, no Redis.
 
-It calls the very stage classes the services run, so quality measured here is the pipeline's.
+The stages are built by the services' own composition roots (standalone: no shared state) and
+run through the runtime's in-process chain, so quality measured here is the pipeline's, and a
+drop or a dead letter here is the one the services would make.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from newsflow_clean.stage import CleanStage
-from newsflow_extract.stage import ExtractStage
-from newsflow_ingest.stage import IngestStage
-from newsflow_shared.models import ExtractedDocument, IngestRequest, RawDocument, StrippedDocument
-from newsflow_shared.settings import ExtractSettings, IngestSettings
-from newsflow_shared.stage import Dropped, Rejected
-from newsflow_strip.stage import StripStage
+from newsflow_cli.registry import create_stage
+from newsflow_shared import topics
+from newsflow_shared.models import ExtractedDocument, IngestRequest, RawDocument
+from newsflow_shared.runtime.chain import ChainRun, InProcessChain
+from newsflow_shared.settings import Settings, standalone_settings
+
+EXTRACT_STAGES = ("ingest", "clean", "strip", "extract")
+CHUNK = 32
+"""Inputs sent through the chain at once: NER is batched across them, memory stays bounded."""
 
 
 def contract_record(source: str, doc: ExtractedDocument | None, error: str | None = None) -> dict[str, Any]:
@@ -43,54 +47,48 @@ def contract_record(source: str, doc: ExtractedDocument | None, error: str | Non
     return record
 
 
-class InProcessPipeline:
-    """The document stages chained by direct calls."""
+class Extractor:
+    """The document stages of the pipeline, chained in this process."""
 
-    def __init__(self, extract_settings: ExtractSettings | None = None) -> None:
-        self.ingest = IngestStage(IngestSettings())
-        self.clean = CleanStage()
-        self.strip = StripStage()
-        self.extract = ExtractStage(extract_settings or ExtractSettings())
-        asyncio.run(self.extract.start())
+    def __init__(self, settings: Settings | None = None) -> None:
+        settings = settings or standalone_settings()
+        stages = [create_stage(name, settings, standalone=True) for name in EXTRACT_STAGES]
+        self.chain = InProcessChain(stages, settings.runtime)
+        self._loop = asyncio.new_event_loop()
+        self._loop.run_until_complete(self.chain.start())
 
-    def raw_documents(self, path: str) -> Iterator[tuple[str, RawDocument | None, str | None]]:
-        """(source, document or None, error) for each document the path holds."""
-        try:
-            result = self.ingest.process(IngestRequest(request_id="extract", source=path))
-        except Rejected as exc:
-            yield path, None, f"{exc.reason}: {exc}"
-            return
-        if isinstance(result, Dropped):
-            yield path, None, f"{result.reason}: {result.detail}"
-            return
-        for item in result:
-            if isinstance(item, Rejected):
-                yield path, None, f"{item.reason}: {item}"
-            else:
-                yield item.source, item, None
+    def close(self) -> None:
+        self._loop.run_until_complete(self.chain.stop())
+        self._loop.close()
 
     def run(self, paths: Sequence[str]) -> Iterator[dict[str, Any]]:
         """One contract record per document, in input order (NER batched across documents)."""
-        pending: list[tuple[str, StrippedDocument]] = []
-        for path in paths:
-            for source, raw, error in self.raw_documents(path):
-                if raw is None:
-                    yield contract_record(source, None, error)
-                    continue
-                try:
-                    stripped = self.strip.process(self.clean.process(raw))
-                except Rejected as exc:
-                    yield contract_record(source, None, f"{exc.reason}: {exc}")
-                    continue
-                if isinstance(stripped, Dropped):
-                    yield contract_record(source, None, f"{stripped.reason}: {stripped.detail}")
-                    continue
-                pending.append((source, stripped))
-        for (source, _), result in zip(pending, self.extract.process_each([doc for _, doc in pending]), strict=True):
-            if isinstance(result, ExtractedDocument):
-                yield contract_record(source, result)
+        for start in range(0, len(paths), CHUNK):
+            chunk = list(paths[start : start + CHUNK])
+            requests = [IngestRequest(request_id=f"extract-{start + n}", source=p) for n, p in enumerate(chunk)]
+            yield from _records(requests, self._loop.run_until_complete(self.chain.run(requests)))
+
+
+def _records(requests: list[IngestRequest], run: ChainRun) -> Iterator[dict[str, Any]]:
+    sources = {raw.doc_id: raw.source for raw in run.of(topics.RAW, RawDocument)}
+    extracted = {doc.doc_id: doc for doc in run.of(topics.EXTRACTED, ExtractedDocument)}
+    failures = {letter.doc_id: f"{letter.reason}: {letter.error}" for letter in run.dead_letters}
+    outputs: dict[str, list[str]] = {}
+    for event in run.events:
+        if event.outcome == "dropped":
+            failures.setdefault(event.doc_id, f"{event.reason}: {event.detail or ''}".rstrip(": "))
+        elif event.stage == "ingest" and event.doc_id is not None:
+            outputs[event.doc_id] = event.output_ids
+    for request in requests:
+        if request.request_id not in outputs:
+            yield contract_record(request.source, None, failures.get(request.request_id, "not_read"))
+            continue
+        for doc_id in outputs[request.request_id]:
+            source = sources.get(doc_id, request.source)
+            if doc_id in extracted:
+                yield contract_record(source, extracted[doc_id])
             else:
-                yield contract_record(source, None, f"processing_error: {result}")
+                yield contract_record(source, None, failures.get(doc_id, "processing_error: no output"))
 
 
 def run_extract(paths: Sequence[str]) -> int:
@@ -98,11 +96,15 @@ def run_extract(paths: Sequence[str]) -> int:
     each failed input and why on stderr."""
     failures: list[str] = []
     total = 0
-    for record in InProcessPipeline().run(paths):
-        total += 1
-        if "error" in record:
-            failures.append(f"  {record['source']}: {record['error']}")
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    extractor = Extractor()
+    try:
+        for record in extractor.run(paths):
+            total += 1
+            if "error" in record:
+                failures.append(f"  {record['source']}: {record['error']}")
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        extractor.close()
     if failures:
         sys.stderr.write(
             f"newsflow extract: {len(failures)} of {total} documents failed:\n" + "\n".join(failures) + "\n"

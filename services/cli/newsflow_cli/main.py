@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsflow`` console script."""
     args = build_parser().parse_args(argv)
     if args.command == "extract":
-        configure_logging("WARNING")
+        configure_logging("ERROR")  # each failure is reported on stderr by the command itself
         from newsflow_cli.extract_cmd import run_extract
 
         return run_extract(args.paths)

@@ -12,9 +12,10 @@ SERVICES: tuple[str, ...] = STAGES
 """The services ``newsflow service NAME`` runs: the pipeline's stages."""
 
 
-def create_stage(name: str, settings: Settings) -> Stage:
-    """Build service ``name``'s stage from settings."""
+def create_stage(name: str, settings: Settings, *, standalone: bool = False) -> Stage:
+    """Build service ``name``'s stage from settings, through its composition root
+    (``newsflow_<name>.service.create_stage``); ``standalone``: without shared state (Redis)."""
     if name not in SERVICES:
         raise ValueError(f"unknown service {name!r}; choose one of {', '.join(SERVICES)}")
     module = importlib.import_module(f"newsflow_{name}.service")
-    return module.create_stage(settings)  # type: ignore[no-any-return]
+    return module.create_stage(settings, standalone=standalone)  # type: ignore[no-any-return]

@@ -21,8 +21,11 @@ def open_backend(settings: Settings) -> IndexBackend:
     return TantivyBackend(settings.index_dir)
 
 
-def create_stage(settings: Settings) -> IndexStage:
-    """Build the index stage over the configured backend, Redis cache and story state."""
+def create_stage(settings: Settings, *, standalone: bool = False) -> IndexStage:
+    """Build the index stage over the configured backend, Redis cache and story state (it has no
+    standalone form: an index without its story state would cluster nothing)."""
+    if standalone:
+        raise ValueError("the index stage needs Redis: it has no standalone form")
     redis = Redis.from_url(settings.redis.url)
     cache = DocumentCache(Redis.from_url(settings.redis.cache_url or settings.redis.url), settings.redis.cache_ttl_s)
     stories = StoryClusterer(RedisStoryStore(redis, settings.index.story_ttl_s))

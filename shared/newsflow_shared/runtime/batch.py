@@ -217,7 +217,9 @@ class StageRunner:
         if isinstance(result, Dropped):
             self.counters.dropped[result.reason] += 1
             log.info("dropped", extra={"doc_id": doc_id, "stage": stage.name, "reason": result.reason})
-            event = StageEvent(stage=stage.name, doc_id=doc_id, outcome="dropped", reason=result.reason)
+            event = StageEvent(
+                stage=stage.name, doc_id=doc_id, outcome="dropped", reason=result.reason, detail=result.detail or None
+            )
             kept = result.kept
             excluded = [OutboundRecord(topics.EXCLUDED, kept.partition_key(), kept.to_wire())] if kept else []
             return [*excluded, self._event_record(event)]

@@ -3,7 +3,7 @@ measured (figures in the comments; see docs/quality.md). Raise a floor when qual
 
 import pytest
 
-from newsflow_cli.extract_cmd import InProcessPipeline
+from newsflow_cli.extract_cmd import Extractor
 from newsflow_lab.corpus import load_dev_pages, load_seed_pages
 from newsflow_lab.evaluate import dev_figures, seed_figures, seed_records
 from newsflow_lab.planted import as_document, planted_figures, story_figures
@@ -11,7 +11,7 @@ from newsflow_lab.planted import as_document, planted_figures, story_figures
 
 @pytest.fixture(scope="module")
 def seed_records_by_name():
-    return seed_records(load_seed_pages(), InProcessPipeline())
+    return seed_records(load_seed_pages(), Extractor())
 
 
 @pytest.fixture(scope="module")
