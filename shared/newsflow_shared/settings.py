@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_S = TypeVar("_S", bound="LocalSettings")
 
 
 class _Section(BaseModel):
@@ -180,18 +182,12 @@ class IndexSettings(_Section):
         return self
 
 
-class Settings(BaseSettings):
-    """All of newsflow's settings; each service reads the sections it needs."""
+class LocalSettings(BaseSettings):
+    """What a command that reads the index or a local stack needs (``search``, ``serve``,
+    ``status``, ``migrate``): no broker or Redis address required."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", env_nested_delimiter="__", frozen=True, extra="ignore")
 
-    kafka: KafkaSettings
-    redis: RedisSettings
-    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
-    ingest: IngestSettings = Field(default_factory=IngestSettings)
-    strip: StripSettings = Field(default_factory=StripSettings)
-    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
-    extract: ExtractSettings = Field(default_factory=ExtractSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     data_dir: Path = Field(Path(".newsflow"), description="Index and local state. NEWSFLOW_DATA_DIR")
     log_level: str = Field("INFO", description="NEWSFLOW_LOG_LEVEL")
@@ -202,14 +198,48 @@ class Settings(BaseSettings):
         return self.index.index_dir or self.data_dir / "index"
 
 
+class Settings(LocalSettings):
+    """All of newsflow's settings; each service reads the sections it needs."""
+
+    kafka: KafkaSettings
+    redis: RedisSettings
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    strip: StripSettings = Field(default_factory=StripSettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+    extract: ExtractSettings = Field(default_factory=ExtractSettings)
+
+
 class SettingsError(RuntimeError):
     """Settings are missing or invalid; the message names the environment variables to set."""
 
 
 def load_settings(**overrides: object) -> Settings:
     """Build the settings from the environment (plus explicit overrides), or explain what is missing."""
+    return _load(Settings, overrides)
+
+
+def load_local_settings(**overrides: object) -> LocalSettings:
+    """The settings of a command that needs no broker or Redis (see ``LocalSettings``)."""
+    return _load(LocalSettings, overrides)
+
+
+def settings_from_env(env: dict[str, str]) -> Settings:
+    """Rebuild settings from the variables ``settings_to_env`` wrote (a running stack's file),
+    without reading or changing this process's environment."""
+    nested: dict[str, object] = {}
+    for name, value in env.items():
+        path = name.removeprefix("NEWSFLOW_").lower().split("__")
+        node = nested
+        for part in path[:-1]:
+            node = node.setdefault(part, {})  # type: ignore[assignment]
+        node[path[-1]] = json.loads(value) if value[:1] in "[{" else value  # type: ignore[index]
+    return _load(Settings, nested)
+
+
+def _load(model: type[_S], overrides: dict[str, object]) -> _S:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]  # validated by pydantic at run time
+        return model(**overrides)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -6,10 +6,10 @@ from newsflow_index.backend import IndexBackend
 from newsflow_index.cache import DocumentCache
 from newsflow_index.stage import IndexStage
 from newsflow_index.stories import RedisStoryStore, StoryClusterer
-from newsflow_shared.settings import Settings
+from newsflow_shared.settings import LocalSettings, Settings
 
 
-def open_backend(settings: Settings) -> IndexBackend:
+def open_backend(settings: LocalSettings) -> IndexBackend:
     """The configured index backend (tantivy under the data dir, or PostgreSQL)."""
     if settings.index.backend == "postgres":
         from newsflow_index.postgres_backend import PostgresBackend

@@ -1,0 +1,40 @@
+"""``newsflow serve``: the search API and page over the configured index."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from newsflow_cli.commands.common import add_backend_arguments, local_settings_or_exit, reader_backend
+from newsflow_shared.logs import configure_logging
+
+log = logging.getLogger("newsflow.cli")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("serve", help="serve the search API and page over the configured index")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (0.0.0.0 in a container)")
+    parser.add_argument("--port", type=int, default=8090)
+    add_backend_arguments(parser)
+    parser.set_defaults(handler=lambda args: asyncio.run(_serve(args)))
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from newsflow_index.api import start_api
+
+    configure_logging(local_settings_or_exit("serve", args.data_dir, args.postgres).log_level)
+    backend = reader_backend("serve", args)
+    runner, address = await start_api(backend, args.host, args.port)
+    log.info("search API and page at %s", address)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await backend.close()
+    return 0
