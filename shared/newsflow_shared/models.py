@@ -244,6 +244,11 @@ class DeadLetter(WireModel):
     source_partition: int | None = None
     source_offset: int | None = None
     payload: bytes = Field(description="The original record value, byte for byte.")
+    source_ref: str | None = Field(
+        default=None,
+        description="For one item of an ingest fan-out: where it can be read again (path#N, a URL); a replay "
+        "asks ingest for it instead of re-sending the payload.",
+    )
     first_seen_at: datetime | None = None
     dead_lettered_at: datetime = Field(default_factory=utc_now)
 

@@ -45,12 +45,23 @@ class Dropped:
 class Rejected(Exception):
     """The input is bad and retrying will not help: dead-letter it under ``reason``."""
 
-    def __init__(self, reason: str, message: str, *, doc_id: str | None = None, payload: bytes | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        message: str,
+        *,
+        doc_id: str | None = None,
+        payload: bytes | None = None,
+        source: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.reason = reason
         self.doc_id = doc_id
         self.payload = payload
         """For one item of a fan-out (e.g. a bad JSONL line): its id and bytes for the dead letter."""
+        self.source = source
+        """For one item of a fan-out: where ingest can read it again (``path#N``, a URL), which is
+        what ``newsflow dlq replay`` requests."""
 
 
 class TransientError(Exception):

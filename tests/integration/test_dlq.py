@@ -54,3 +54,40 @@ async def test_list_filter_show_and_replay_once(settings: Settings):
         keep=lambda r: tag.encode() in (r.value or b""),
     )
     assert IngestRequest.model_validate_json(requests[0].value).source == f"https://news.example/{tag}"
+
+
+async def test_a_rejected_jsonl_record_is_replayed_as_a_request_for_that_record(
+    settings: Settings, service_factory, tmp_path
+):
+    """Against the real broker and a real ingest service: the bad line's dead letter names
+    ``path#N``; after the file is mended, a replay makes ingest read that record alone."""
+    tag = uuid.uuid4().hex[:8]
+    records = tmp_path / f"{tag}.jsonl"
+    records.write_text(f'{{"id": "{tag}-1", "text": "first record"}}\n{{"id": "{tag}-2", "txt": "typo"}}\n')
+    service_factory("ingest")
+    request = IngestRequest(request_id=f"req-{tag}", source=str(records))
+    await produce(
+        settings.kafka.bootstrap_servers, topics.INGEST_REQUESTS, [(request.partition_key(), request.to_wire())]
+    )
+
+    def mine(letters):
+        return [x for x in letters if x.record.source_ref and tag in x.record.source_ref]
+
+    found = []
+    for _ in range(40):
+        found = mine(await dlq.read_letters(settings, stage="ingest"))
+        if found:
+            break
+    assert [x.record.reason for x in found] == ["missing_content"]
+    assert found[0].record.source_ref == f"{records}#2"
+
+    records.write_text(f'{{"id": "{tag}-1", "text": "first record"}}\n{{"id": "{tag}-2", "text": "mended"}}\n')
+    assert await dlq.replay(settings, found) == (1, 0, 0)
+    raws = await read_until(
+        settings.kafka.bootstrap_servers,
+        topics.RAW,
+        done=lambda k: any(RawDocument.model_validate_json(r.value).content == b"mended" for r in k),
+        keep=lambda r: tag.encode() in (r.value or b"") or b"mended" in (r.value or b""),
+    )
+    mended = [doc for doc in (RawDocument.model_validate_json(r.value) for r in raws) if doc.content == b"mended"]
+    assert len(mended) == 1 and mended[0].source == f"{records}#2", "that record alone, read again"

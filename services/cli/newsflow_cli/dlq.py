@@ -5,7 +5,8 @@ very record back where it failed. Replays are safe to repeat: every effect downs
 idempotent by ``doc_id`` (the index upserts, dedup claims are owned by ``doc_id``), so a replayed
 document that had meanwhile been indexed replaces itself instead of doubling. An ingest item
 whose payload is a URL (a page that failed to fetch) is replayed as a new ingest request for
-that URL. Replayed dead letters are remembered in Redis, so ``replay`` twice does not resend
+that URL, and any other ingest item (a JSON Lines record, say) as a new request for its
+``source_ref`` (``path#N``). Replayed dead letters are remembered in Redis, so ``replay`` twice does not resend
 them unless ``--again`` says so.
 """
 
@@ -101,7 +102,10 @@ def replay_record(letter: DeadLetter) -> tuple[str, bytes, bytes] | None:
     """(topic, key, value) that re-injects ``letter``, or None when it cannot be replayed."""
     if letter.stage == "ingest" and letter.source_topic == topics.INGEST_REQUESTS:
         text = letter.payload.decode("utf-8", "replace").strip()
-        if is_web_url(text):  # a page of a feed or list that failed to fetch
+        if letter.source_ref:  # one item of a fan-out (a JSONL line, a feed's page): ask for it again
+            request = IngestRequest(request_id=f"replay-{uuid.uuid4().hex[:12]}", source=letter.source_ref)
+            return topics.INGEST_REQUESTS, request.partition_key(), request.to_wire()
+        if is_web_url(text):  # a page of a feed or list that failed to fetch (a letter from before source_ref)
             request = IngestRequest(request_id=f"replay-{uuid.uuid4().hex[:12]}", source=text)
             return topics.INGEST_REQUESTS, request.partition_key(), request.to_wire()
         if letter.doc_id is None or not text.startswith("{"):

@@ -32,13 +32,15 @@ from pydantic import ValidationError
 from pydantic.json_schema import models_json_schema
 from redis.asyncio import Redis
 
+from newsflow_ingest.files import record_document
 from newsflow_shared import topics
 from newsflow_shared.http_server import start_app
 from newsflow_shared.ingest_api import Accepted, DocumentStatus, PushedDocument, PushRequest, PushResponse
 from newsflow_shared.kafka_admin import topic_reader
-from newsflow_shared.models import RawDocument, SourceHints, StageEvent, stable_doc_id, utc_now
+from newsflow_shared.models import RawDocument, StageEvent, stable_doc_id, utc_now
 from newsflow_shared.pipeline import position
 from newsflow_shared.settings import Settings
+from newsflow_shared.stage import Rejected
 from newsflow_shared.urls import url_doc_id
 
 log = logging.getLogger("newsflow.ingest.api")
@@ -63,19 +65,19 @@ def pushed_doc_id(doc: PushedDocument) -> str:
     return stable_doc_id(f"push:{hashlib.sha256((doc.html or doc.text or '').encode()).hexdigest()}")
 
 
-def raw_document(doc: PushedDocument, request_id: str) -> RawDocument:
-    content = (doc.html if doc.html is not None else doc.text or "").encode("utf-8")
-    return RawDocument(
-        doc_id=pushed_doc_id(doc),
-        request_id=request_id,
+def raw_document(doc: PushedDocument, request_id: str, max_bytes: int) -> RawDocument | Rejected:
+    """The pushed document as a raw document, by the same JSON-record mapping files use."""
+    record = doc.model_dump(exclude_none=True, mode="json")
+    raw = record_document(
+        record,
         source=doc.url or f"push:{doc.id or request_id}",
-        url=doc.url,
-        content=content,
-        content_type="text/html" if doc.html is not None else "text/plain",
-        charset="utf-8",
-        hints=SourceHints(title=doc.title, published=doc.published, outlet=doc.outlet),
-        timestamps={"ingest": utc_now()},
+        fallback_id=pushed_doc_id(doc),
+        request_id=request_id,
+        max_bytes=max_bytes,
     )
+    if isinstance(raw, Rejected):
+        return raw
+    return raw.model_copy(update={"timestamps": {"ingest": utc_now()}})
 
 
 def _error(status: int, message: str, **extra: Any) -> web.Response:
@@ -115,10 +117,11 @@ async def _push(request: web.Request) -> web.Response:
     if len(batch.documents) > settings.ingest.api_max_batch:
         return _error(413, f"{len(batch.documents)} documents > {settings.ingest.api_max_batch} per request")
     request_id = f"push-{uuid.uuid4().hex[:12]}"
-    raws = [raw_document(doc, request_id) for doc in batch.documents]
-    too_large = [i for i, raw in enumerate(raws) if len(raw.content) > settings.ingest.max_document_bytes]
+    mapped = [raw_document(doc, request_id, settings.ingest.max_document_bytes) for doc in batch.documents]
+    too_large = [i for i, raw in enumerate(mapped) if isinstance(raw, Rejected)]
     if too_large:
         return _error(413, f"documents {too_large} exceed {settings.ingest.max_document_bytes} bytes")
+    raws = [raw for raw in mapped if isinstance(raw, RawDocument)]
     producer = request.app[PRODUCER_KEY]
     sends = [await producer.send(topics.RAW, raw.to_wire(), key=raw.partition_key()) for raw in raws]
     # The lineage ledger learns of pushed documents as of any ingested ones: one ingest event for

@@ -10,16 +10,13 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from newsflow_ingest.fetch import declared_charset, media_type
-from newsflow_ingest.files import WARC_SUFFIXES
 from newsflow_ingest.web import PAGE_TYPES
 from newsflow_shared.dates import parse_iso
 from newsflow_shared.models import RawDocument, stable_doc_id, utc_now
 from newsflow_shared.stage import Rejected
 from newsflow_shared.urls import url_doc_id
 
-
-def is_warc(path: Path) -> bool:
-    return path.name.lower().endswith(WARC_SUFFIXES)
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 
 
 def _fetched_at(value: str | None) -> datetime:
@@ -43,7 +40,7 @@ def read_warc(path: Path, request_id: str, max_bytes: int, limit: int) -> Iterat
                 if len(body) > max_bytes:
                     yield Rejected(
                         "document_too_large", f"{url[:200]} in {path.name}: > {max_bytes} bytes", doc_id=url_doc_id(url)
-                    )
+                    )  # no source to re-read: the same archive gives the same record
                 else:
                     yield RawDocument(
                         doc_id=url_doc_id(url),

@@ -241,7 +241,7 @@ class StageRunner:
                 item_record = InboundRecord(
                     item.payload, record.topic, record.partition, record.offset, record.timestamp
                 )
-                produced += self._dead_letter(item_record, item.reason, str(item), item.doc_id)
+                produced += self._dead_letter(item_record, item.reason, str(item), item.doc_id, item.source)
                 if item.doc_id:
                     output_ids.append(item.doc_id)
         self.counters.forwarded += 1
@@ -250,7 +250,9 @@ class StageRunner:
             produced += [OutboundRecord(stage.output_topic, out.partition_key(), out.to_wire()) for out in outputs]
         return [*produced, self._event_record(stage.success_event(doc, output_ids))]
 
-    def _dead_letter(self, record: InboundRecord, reason: str, error: str, doc_id: str | None) -> list[OutboundRecord]:
+    def _dead_letter(
+        self, record: InboundRecord, reason: str, error: str, doc_id: str | None, source_ref: str | None = None
+    ) -> list[OutboundRecord]:
         doc_id = doc_id or sniff_doc_id(record.value)
         self.counters.dead_lettered[reason] += 1
         log.warning("dead-lettered", extra={"doc_id": doc_id, "stage": self.stage.name, "reason": reason})
@@ -263,6 +265,7 @@ class StageRunner:
             source_partition=record.partition,
             source_offset=record.offset,
             payload=record.value or b"",
+            source_ref=source_ref,
             first_seen_at=record.timestamp,
         )
         event = StageEvent(stage=self.stage.name, doc_id=doc_id, outcome="dead_lettered", reason=reason)
