@@ -99,9 +99,17 @@ class StageMetrics:
 class ObservabilityServer:
     """``/healthz``, ``/readyz`` and ``/metrics`` over aiohttp, on the stage's own event loop."""
 
-    def __init__(self, metrics: StageMetrics, ready: Callable[[], bool], host: str, port: int) -> None:
+    def __init__(
+        self,
+        metrics: StageMetrics,
+        ready: Callable[[], bool],
+        host: str,
+        port: int,
+        problem: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self._metrics = metrics
         self._ready = ready
+        self._problem = problem  # why the stage is unhealthy (it stopped consuming), or None
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None
@@ -121,6 +129,9 @@ class ObservabilityServer:
             await self._runner.cleanup()
 
     async def _healthz(self, _: web.Request) -> web.Response:
+        problem = self._problem()
+        if problem is not None:
+            return web.json_response({"status": "stopped", "stage": self._metrics.stage, "why": problem}, status=503)
         return web.json_response({"status": "ok", "stage": self._metrics.stage})
 
     async def _readyz(self, _: web.Request) -> web.Response:

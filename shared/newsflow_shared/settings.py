@@ -73,6 +73,23 @@ class RuntimeSettings(_Section):
     batch_size: int = Field(64, ge=1, description="Most records processed per batch.")
     max_error_text: int = Field(2000, ge=100, description="Error text kept in a dead letter.")
     transient_retry_max_s: float = Field(30.0, gt=0, description="Backoff ceiling for transient errors.")
+    dead_letter_max_consecutive: int | None = Field(
+        1000,
+        ge=1,
+        description="This many inputs dead-lettered in a row stop the stage (unhealthy, nothing more committed) "
+        "instead of dead-lettering a whole topic after a bad deploy; None: no limit. "
+        "NEWSFLOW_RUNTIME__DEAD_LETTER_MAX_CONSECUTIVE",
+    )
+    dead_letter_max_ratio: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="The same for a share of the last dead_letter_window inputs (e.g. 0.5); None: no limit. "
+        "NEWSFLOW_RUNTIME__DEAD_LETTER_MAX_RATIO",
+    )
+    dead_letter_window: int = Field(
+        1000, ge=10, description="Inputs the ratio is taken over (once that many were seen)."
+    )
 
 
 class IngestSettings(_Section):

@@ -86,6 +86,9 @@ class Stage(ABC, Generic[InT, OutT]):
     """``None`` for a sink (index): its effect is the output."""
     success_outcome: ClassVar[str] = "forwarded"
     """Lineage outcome recorded when ``process`` succeeds (a sink records ``indexed``)."""
+    records_lineage: ClassVar[bool] = True
+    """False for a stage that consumes the lineage events themselves (its own events would feed
+    it for ever); its dead letters are still written."""
     max_batch_size: ClassVar[int | None] = None
     """A cap on ``RuntimeSettings.batch_size`` for stages whose inputs are whole web pages: a
     batch's memory is its documents' size times the copies each step makes."""

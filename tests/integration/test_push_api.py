@@ -56,8 +56,9 @@ async def test_bad_requests_are_refused_with_reasons(api: httpx.AsyncClient):
 
 
 async def test_pushed_documents_reach_the_raw_topic_with_stable_ids_and_their_status_is_readable(
-    api: httpx.AsyncClient, settings: Settings
+    api: httpx.AsyncClient, settings: Settings, service_factory
 ):
+    service_factory("push-status")  # the status book: a sink stage on the events topic
     tag = uuid.uuid4().hex[:8]
     batch = {
         "documents": [
@@ -90,7 +91,7 @@ async def test_pushed_documents_reach_the_raw_topic_with_stable_ids_and_their_st
     await produce(settings.kafka.bootstrap_servers, topics.EVENTS, [(e.partition_key(), e.to_wire()) for e in events])
     late = StageEvent(stage="strip", doc_id=ids[0], outcome="forwarded")  # a redelivered earlier stage
     await produce(settings.kafka.bootstrap_servers, topics.EVENTS, [(late.partition_key(), late.to_wire())])
-    for _ in range(100):
+    for _ in range(600):
         status = await api.get(f"/v1/documents/{ids[0]}")
         if status.status_code == 200 and status.json()["stage"] == "index":
             break

@@ -1,4 +1,5 @@
-"""Which service is which: name → its stage factory (imported lazily: extract pulls in spaCy)."""
+"""Which service is which: name → the module of its composition root (imported lazily: extract
+pulls in spaCy). The pipeline's stages, plus the push API's status book."""
 
 from __future__ import annotations
 
@@ -8,14 +9,19 @@ from newsflow_shared.pipeline import STAGES
 from newsflow_shared.settings import Settings
 from newsflow_shared.stage import Stage
 
-SERVICES: tuple[str, ...] = STAGES
-"""The services ``newsflow service NAME`` runs: the pipeline's stages."""
+COMPOSITION_ROOTS: dict[str, str] = {
+    **{stage: f"newsflow_{stage}.service" for stage in STAGES},
+    "push-status": "newsflow_ingest.push_status",
+}
+SERVICES: tuple[str, ...] = tuple(COMPOSITION_ROOTS)
+"""The services ``newsflow service NAME`` runs: the pipeline's stages, then ``push-status`` (the
+sink on the events topic that the push API's ``GET /v1/documents/{id}`` reads)."""
 
 
 def create_stage(name: str, settings: Settings, *, standalone: bool = False) -> Stage:
     """Build service ``name``'s stage from settings, through its composition root
-    (``newsflow_<name>.service.create_stage``); ``standalone``: without shared state (Redis)."""
-    if name not in SERVICES:
+    (``create_stage`` in its module); ``standalone``: without shared state (Redis)."""
+    if name not in COMPOSITION_ROOTS:
         raise ValueError(f"unknown service {name!r}; choose one of {', '.join(SERVICES)}")
-    module = importlib.import_module(f"newsflow_{name}.service")
+    module = importlib.import_module(COMPOSITION_ROOTS[name])
     return module.create_stage(settings, standalone=standalone)  # type: ignore[no-any-return]

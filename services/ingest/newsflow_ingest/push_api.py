@@ -17,7 +17,6 @@ events topic, which this server follows in its own consumer group and keeps in R
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
@@ -33,20 +32,17 @@ from pydantic.json_schema import models_json_schema
 from redis.asyncio import Redis
 
 from newsflow_ingest.files import record_document
+from newsflow_ingest.push_status import status_key
 from newsflow_shared import topics
 from newsflow_shared.http_server import start_app
 from newsflow_shared.ingest_api import Accepted, DocumentStatus, PushedDocument, PushRequest, PushResponse
-from newsflow_shared.kafka_admin import topic_reader
 from newsflow_shared.models import RawDocument, StageEvent, stable_doc_id, utc_now
-from newsflow_shared.pipeline import position
 from newsflow_shared.settings import Settings
 from newsflow_shared.stage import Rejected
 from newsflow_shared.urls import url_doc_id
 
 log = logging.getLogger("newsflow.ingest.api")
 
-STATUS_TTL_S = 7 * 24 * 3600
-STATUS_GROUP = "newsflow-ingest-api-status"
 PRODUCER_KEY = web.AppKey("producer", AIOKafkaProducer)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 REDIS_KEY = web.AppKey("redis", Redis)
@@ -136,7 +132,7 @@ async def _push(request: web.Request) -> web.Response:
 
 async def _status(request: web.Request) -> web.Response:
     doc_id = request.match_info["doc_id"]
-    stored = await request.app[REDIS_KEY].hgetall(f"newsflow:status:{doc_id}")
+    stored = await request.app[REDIS_KEY].hgetall(status_key(doc_id))
     if not stored:
         return _error(404, "no such document (or not seen by any stage yet)")
     fields = {k.decode(): v.decode() for k, v in stored.items()}
@@ -148,43 +144,6 @@ async def _status(request: web.Request) -> web.Response:
         at=datetime.fromisoformat(fields["at"]),
     )
     return web.Response(text=status.model_dump_json(), content_type="application/json")
-
-
-async def record_status(redis: Redis, event: StageEvent) -> None:
-    """Keep the furthest stage that reported on a document (a redelivered earlier event never
-    moves it back)."""
-    if event.doc_id is None:
-        return
-    key = f"newsflow:status:{event.doc_id}"
-    current = await redis.hget(key, "stage")
-    if current is not None and position(current.decode()) > position(event.stage):
-        return
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.hset(
-            key,
-            mapping={
-                "stage": event.stage,
-                "outcome": event.outcome,
-                "reason": event.reason or "",
-                "at": event.at.isoformat(),
-            },
-        )
-        pipe.expire(key, STATUS_TTL_S)
-        await pipe.execute()
-
-
-async def follow_statuses(settings: Settings, redis: Redis, stop: asyncio.Event) -> None:
-    """Events topic → document statuses in Redis, in a consumer group (restarts resume)."""
-    consumer = topic_reader(settings.kafka, topics.EVENTS, group_id=STATUS_GROUP)
-    await consumer.start()
-    try:
-        while not stop.is_set():
-            for records in (await consumer.getmany(timeout_ms=200)).values():
-                for record in records:
-                    with contextlib.suppress(ValidationError):
-                        await record_status(redis, StageEvent.model_validate_json(record.value or b""))
-    finally:
-        await consumer.stop()
 
 
 def openapi() -> dict[str, Any]:
@@ -263,7 +222,8 @@ def build_app(settings: Settings, producer: AIOKafkaProducer, redis: Redis) -> w
 
 
 async def serve_push_api(settings: Settings, host: str, port: int, stop: asyncio.Event, on_ready: Any = None) -> None:
-    """Run the push API until ``stop`` is set (with the status follower beside it)."""
+    """Run the push API until ``stop`` is set. Document statuses are kept by the push-status
+    service (``newsflow_ingest.push_status``), which must run beside it."""
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka.bootstrap_servers,
         acks="all",
@@ -273,7 +233,6 @@ async def serve_push_api(settings: Settings, host: str, port: int, stop: asyncio
     redis = Redis.from_url(settings.redis.url)
     app = build_app(settings, producer, redis)
     await producer.start()
-    follower = asyncio.create_task(follow_statuses(settings, redis, stop))
     runner: web.AppRunner | None = None
     try:
         runner, address = await start_app(app, host, port)
@@ -284,6 +243,5 @@ async def serve_push_api(settings: Settings, host: str, port: int, stop: asyncio
         stop.set()
         if runner is not None:
             await runner.cleanup()
-        await asyncio.gather(follower, return_exceptions=True)
         await producer.stop()
         await redis.aclose()

@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -109,6 +109,35 @@ def sniff_doc_id(payload: bytes | None) -> str | None:
     return None
 
 
+class DeadLetterLimitExceeded(RuntimeError):
+    """Too many inputs in a row (or too large a share of them) were dead-lettered: the stage stops
+    rather than dead-letter the rest of its topic, which would be a bad deploy's doing."""
+
+
+class DeadLetterLimit:
+    """Arroyo's ``DlqLimit``: counts inputs and their dead letters, and says when a limit is past."""
+
+    def __init__(self, settings: RuntimeSettings) -> None:
+        self.max_consecutive = settings.dead_letter_max_consecutive
+        self.max_ratio = settings.dead_letter_max_ratio
+        self.recent: deque[bool] = deque(maxlen=settings.dead_letter_window)
+        self.consecutive = 0
+
+    def record(self, dead_lettered: bool) -> None:
+        self.recent.append(dead_lettered)
+        self.consecutive = self.consecutive + 1 if dead_lettered else 0
+
+    def exceeded(self) -> str | None:
+        """Why the stage must stop, or None."""
+        if self.max_consecutive is not None and self.consecutive >= self.max_consecutive:
+            return f"{self.consecutive} inputs dead-lettered in a row (limit {self.max_consecutive})"
+        if self.max_ratio is not None and len(self.recent) == self.recent.maxlen:
+            ratio = sum(self.recent) / len(self.recent)
+            if ratio >= self.max_ratio:
+                return f"{ratio:.0%} of the last {len(self.recent)} inputs dead-lettered (limit {self.max_ratio:.0%})"
+        return None
+
+
 class StageRunner:
     """Runs one stage over batches of records (see module docstring)."""
 
@@ -124,6 +153,9 @@ class StageRunner:
         self.settings = settings
         self.counters = StageCounters()
         self.on_batch = on_batch  # (records, processing seconds) after each batch: the histograms
+        self.dead_letter_limit = DeadLetterLimit(settings)
+        self.halted: str | None = None
+        """Why the stage stopped (the dead-letter limit), or None while it runs."""
 
     async def handle_batch(self, records: Sequence[InboundRecord]) -> None:
         """Process ``records`` and return once every resulting record is acknowledged.
@@ -144,8 +176,10 @@ class StageRunner:
                 doc = self.stage.input_model.model_validate_json(record.value)
             except ValidationError as exc:
                 outbound += self._dead_letter(record, classify_decode_error(exc), str(exc), None)
+                self.dead_letter_limit.record(True)
             except Rejected as exc:
                 outbound += self._dead_letter(record, exc.reason, str(exc), None)
+                self.dead_letter_limit.record(True)
             else:
                 valid.append((record, doc))
 
@@ -158,6 +192,8 @@ class StageRunner:
                 for (record, doc), result in zip(members, results, strict=True)
                 for out in self._route(record, doc, result)
             ]
+            for result in results:
+                self.dead_letter_limit.record(isinstance(result, BaseException))
             outbound += produced
             acks = await self._send(acks, produced)
 
@@ -166,6 +202,11 @@ class StageRunner:
         if self.on_batch is not None:
             self.on_batch(len(records), elapsed)
         await self._publish_until_acknowledged(outbound, acks)
+        if (why := self.dead_letter_limit.exceeded()) is not None:
+            # Raised after the batch is out (its dead letters are the evidence) and before it is
+            # committed: the driver stops consuming, so nothing after it is dead-lettered too.
+            self.halted = why
+            raise DeadLetterLimitExceeded(f"stage {self.stage.name} stopped: {why}")
 
     def _release_groups(self, docs: list[WireModel]) -> list[Sequence[int]]:
         if not docs:
@@ -222,7 +263,7 @@ class StageRunner:
             )
             kept = result.kept
             excluded = [OutboundRecord(topics.EXCLUDED, kept.partition_key(), kept.to_wire())] if kept else []
-            return [*excluded, self._event_record(event)]
+            return [*excluded, *self._event_record(event)]
         if isinstance(result, Rejected):
             return self._dead_letter(record, result.reason, str(result), doc_id)
         if isinstance(result, BaseException):
@@ -248,7 +289,7 @@ class StageRunner:
         self.counters.outputs += len(outputs)
         if stage.output_topic is not None:
             produced += [OutboundRecord(stage.output_topic, out.partition_key(), out.to_wire()) for out in outputs]
-        return [*produced, self._event_record(stage.success_event(doc, output_ids))]
+        return [*produced, *self._event_record(stage.success_event(doc, output_ids))]
 
     def _dead_letter(
         self, record: InboundRecord, reason: str, error: str, doc_id: str | None, source_ref: str | None = None
@@ -271,12 +312,13 @@ class StageRunner:
         event = StageEvent(stage=self.stage.name, doc_id=doc_id, outcome="dead_lettered", reason=reason)
         return [
             OutboundRecord(topics.DEAD_LETTER, letter.partition_key(), letter.to_wire()),
-            self._event_record(event),
+            *self._event_record(event),
         ]
 
-    @staticmethod
-    def _event_record(event: StageEvent) -> OutboundRecord:
-        return OutboundRecord(topics.EVENTS, event.partition_key(), event.to_wire())
+    def _event_record(self, event: StageEvent) -> list[OutboundRecord]:
+        if not self.stage.records_lineage:
+            return []
+        return [OutboundRecord(topics.EVENTS, event.partition_key(), event.to_wire())]
 
     async def _send(
         self, acks: list[Awaitable[object]] | None, records: list[OutboundRecord]

@@ -28,7 +28,7 @@ from faust.types import TP
 
 from newsflow_shared.logs import json_logging_config
 from newsflow_shared.observability import ObservabilityServer, StageMetrics
-from newsflow_shared.runtime.batch import InboundRecord, OutboundRecord, StageRunner
+from newsflow_shared.runtime.batch import DeadLetterLimitExceeded, InboundRecord, OutboundRecord, StageRunner
 from newsflow_shared.settings import Settings
 from newsflow_shared.stage import Stage
 
@@ -192,7 +192,13 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
     assigned = False  # ... and the group gave this worker its partitions (false during a rebalance)
     observability = settings.observability
     server = (
-        ObservabilityServer(metrics, lambda: ready and assigned, observability.host, observability.port)
+        ObservabilityServer(
+            metrics,
+            lambda: ready and assigned and runner.halted is None,
+            observability.host,
+            observability.port,
+            problem=lambda: runner.halted,
+        )
         if observability.port is not None
         else None
     )
@@ -219,18 +225,24 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
         async for events in ready_batches(stream, batch_size, stage.min_batch_interval_s):
             for event in events:
                 progress.seen(event.message.topic, event.message.partition, event.message.offset)
-            await runner.handle_batch(
-                [
-                    InboundRecord(
-                        value=event.value,
-                        topic=event.message.topic,
-                        partition=event.message.partition,
-                        offset=event.message.offset,
-                        timestamp=datetime.fromtimestamp(event.message.timestamp, UTC),
-                    )
-                    for event in events
-                ]
-            )
+            try:
+                await runner.handle_batch(
+                    [
+                        InboundRecord(
+                            value=event.value,
+                            topic=event.message.topic,
+                            partition=event.message.partition,
+                            offset=event.message.offset,
+                            timestamp=datetime.fromtimestamp(event.message.timestamp, UTC),
+                        )
+                        for event in events
+                    ]
+                )
+            except DeadLetterLimitExceeded as exc:
+                # The batch stays unacknowledged (not committed) and nothing more is consumed;
+                # /healthz reports the reason, so an orchestrator restarts the worker after a fix.
+                log.error("%s; consuming stopped", exc, extra={"stage": stage.name})
+                await asyncio.Event().wait()
             for event in events:
                 await stream.ack(event)
 

@@ -202,3 +202,33 @@ async def test_release_groups_that_lose_or_repeat_a_document_are_a_bug_not_a_sil
     run, _ = runner(stage=Lossy())
     with pytest.raises(RuntimeError, match="split 2 inputs"):
         await run.handle_batch([record(request("a", "r-a")), record(request("b", "r-b"))])
+
+
+def _requests(sources: list[str]) -> list[InboundRecord]:
+    return [
+        InboundRecord(IngestRequest(request_id=f"r{n}", source=s).to_wire(), "in", 0, n) for n, s in enumerate(sources)
+    ]
+
+
+async def test_a_run_of_dead_letters_stops_the_stage_before_it_dead_letters_its_whole_topic():
+    from newsflow_shared.runtime.batch import DeadLetterLimitExceeded
+
+    publisher = MemoryPublisher()
+    runner = StageRunner(EchoStage(), publisher, RuntimeSettings(dead_letter_max_consecutive=3))
+    await runner.handle_batch(_requests(["reject", "reject", "ok", "reject", "reject"]))  # a good one resets the run
+    assert runner.halted is None
+    with pytest.raises(DeadLetterLimitExceeded):
+        await runner.handle_batch(_requests(["reject"]))
+    assert runner.halted == "3 inputs dead-lettered in a row (limit 3)"
+    assert len(publisher.on(topics.DEAD_LETTER)) == 5, "the batch that crossed the limit is out: its evidence"
+
+
+async def test_a_share_of_dead_letters_over_the_window_stops_the_stage():
+    from newsflow_shared.runtime.batch import DeadLetterLimitExceeded
+
+    settings = RuntimeSettings(dead_letter_max_consecutive=None, dead_letter_max_ratio=0.5, dead_letter_window=10)
+    runner = StageRunner(EchoStage(), MemoryPublisher(), settings)
+    await runner.handle_batch(_requests(["ok", "reject"] * 2))  # 2 of 4: the window is not full yet
+    with pytest.raises(DeadLetterLimitExceeded):
+        await runner.handle_batch(_requests(["ok", "reject", "reject"] * 2))
+    assert runner.halted is not None and "of the last 10 inputs" in runner.halted

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from newsflow_cli.commands.common import local_settings_or_exit
+from newsflow_cli.registry import SERVICES
 from newsflow_cli.sending import ingest_requests, send_requests
 from newsflow_shared.logs import configure_logging
+from newsflow_shared.pipeline import STAGES
 from newsflow_shared.settings import LocalSettings
 
 log = logging.getLogger("newsflow.cli")
@@ -94,7 +96,8 @@ async def _run(args: argparse.Namespace, local: LocalSettings) -> int:
     try:
         settings = await stack.start_infrastructure()
         await ensure_topics(settings.kafka)
-        stack.start_services()
+        # The push API runs only beside a live stack, and its status book with it.
+        stack.start_services(STAGES if args.once else SERVICES)
         ready_s = time.monotonic() - started
         services_ready = asyncio.create_task(stack.wait_ready())
         if args.wait_ready:
