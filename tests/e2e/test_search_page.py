@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import zlib
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -103,7 +104,45 @@ async def test_the_page_renders_search_results_with_groups_and_facets(page_addre
     assert any("entity=Joe+Biden" in link for link in parsed.facet_links)
 
 
+def inked_rows(png: bytes) -> list[float]:
+    """Per pixel row of an 8-bit RGB(A) PNG, the share of pixels that are not near-white."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    at, data, header = 8, b"", b""
+    while at < len(png):
+        length = int.from_bytes(png[at : at + 4], "big")
+        kind, body = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
+        header = body if kind == b"IHDR" else header
+        data += body if kind == b"IDAT" else b""
+        at += 12 + length
+    width, height = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:8], "big")
+    channels = {2: 3, 6: 4}[header[9]]
+    raw, stride, rows, previous = zlib.decompress(data), width * channels, [], bytearray(width * channels)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, corner = previous[i], previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                estimate = left + up - corner
+                pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
+        rows.append(sum(1 for x in range(0, stride, channels) if min(line[x : x + 3]) < 200) / width)
+        previous = line
+    return rows
+
+
 async def test_a_screenshot_of_the_results(page_address: str, tmp_path: Path):
-    shot = tmp_path / "search.png"
+    shot, empty = tmp_path / "search.png", tmp_path / "empty.png"
     await chromium(tmp_path, f"--screenshot={shot}", f"{page_address}?q=biden")
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    await chromium(tmp_path, f"--screenshot={empty}", f"{page_address}?q=nothingmatchesthisword")
+    results, nothing = inked_rows(shot.read_bytes()), inked_rows(empty.read_bytes())
+    assert len(results) == 900, "the window's height"
+    written = sum(1 for share in results if share > 0.01)
+    assert written > 150, f"only {written} rows carry text: the results did not render"
+    assert written > 1.5 * sum(1 for share in nothing if share > 0.01), "results show more than an empty search"

@@ -28,9 +28,20 @@ def test_dev_set_flattened_text_beats_the_rule_of_eight(dev_set):
     assert ours.f1 > baseline.f1 + 0.05
 
 
-def test_the_shipped_model_is_used_and_matches_the_features():
+def test_the_shipped_model_is_used_and_matches_the_features(seed_paths):
     model = shipped_text_model()
     assert model is not None and len(model.trees.trees) > 10
+    assert model.trees.feature_names == list(FEATURE_NAMES)
+    differs = 0
+    for path in seed_paths:
+        text = path.read_text(encoding="utf-8")
+        page = prepare_page(text, detect_language(text))
+        by_default = strip_text(text, detect_language(text)).body
+        by_model = "\n\n".join(page.lines[page.candidates[k]] for k in classify_page(page, model))
+        by_prior = "\n\n".join(page.lines[page.candidates[k]] for k in classify_page(page, None))
+        assert by_default == by_model, f"{path.name}: strip_text did not use the shipped model"
+        differs += by_model != by_prior
+    assert differs >= 1, "the model decides differently from the prior on some seed: it is doing the work"
 
 
 def test_without_a_model_the_prior_still_finds_the_body():
