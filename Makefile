@@ -77,8 +77,9 @@ lint: install
 	$(BIN)/ruff check shared services lab tests
 	$(BIN)/ruff format --check shared services lab tests
 
+# Strict mypy over the shared package, every service, the CLI and the lab.
 typecheck: install
-	$(BIN)/mypy shared/newsflow_shared
+	$(BIN)/mypy shared/newsflow_shared $(foreach s,ingest clean strip extract index cli,services/$(s)/newsflow_$(s)) lab/newsflow_lab
 
 clean:
 	rm -rf .newsflow .pytest_cache .ruff_cache .mypy_cache

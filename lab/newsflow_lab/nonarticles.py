@@ -189,4 +189,4 @@ def section_page(article_html: str) -> str | None:
             node.drop_tree()
     for node in tree.xpath("//meta[@property='og:type' or starts-with(@property, 'article:')]"):
         node.drop_tree()
-    return lxml.html.tostring(tree, encoding="unicode")
+    return str(lxml.html.tostring(tree, encoding="unicode"))

@@ -15,6 +15,11 @@ from redis.exceptions import RedisError
 from newsflow_shared.stage import TransientError
 
 
+def text_of(value: bytes | str) -> str:
+    """A Redis reply as text (clients return bytes unless asked to decode)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 @contextmanager
 def redis_state(what: str) -> Iterator[None]:
     """Turn a Redis error (or a dropped connection) inside the block into a ``TransientError``

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -244,19 +244,19 @@ def load_local_settings(**overrides: object) -> LocalSettings:
 def settings_from_env(env: dict[str, str]) -> Settings:
     """Rebuild settings from the variables ``settings_to_env`` wrote (a running stack's file),
     without reading or changing this process's environment."""
-    nested: dict[str, object] = {}
+    nested: dict[str, Any] = {}
     for name, value in env.items():
         path = name.removeprefix("NEWSFLOW_").lower().split("__")
         node = nested
         for part in path[:-1]:
-            node = node.setdefault(part, {})  # type: ignore[assignment]
-        node[path[-1]] = json.loads(value) if value[:1] in "[{" else value  # type: ignore[index]
+            node = node.setdefault(part, {})
+        node[path[-1]] = json.loads(value) if value[:1] in "[{" else value
     return _load(Settings, nested)
 
 
 def _load(model: type[_S], overrides: dict[str, object]) -> _S:
     try:
-        return model(**overrides)
+        return model(**overrides)  # type: ignore[arg-type,unused-ignore]  # validated by pydantic at run time
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -4,6 +4,7 @@ pulls in spaCy). The pipeline's stages, plus the push API's status book."""
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from newsflow_shared.pipeline import STAGES
 from newsflow_shared.settings import Settings
@@ -18,7 +19,7 @@ SERVICES: tuple[str, ...] = tuple(COMPOSITION_ROOTS)
 sink on the events topic that the push API's ``GET /v1/documents/{id}`` reads)."""
 
 
-def create_stage(name: str, settings: Settings, *, standalone: bool = False) -> Stage:
+def create_stage(name: str, settings: Settings, *, standalone: bool = False) -> Stage[Any, Any]:
     """Build service ``name``'s stage from settings, through its composition root
     (``create_stage`` in its module); ``standalone``: without shared state (Redis)."""
     if name not in COMPOSITION_ROOTS:

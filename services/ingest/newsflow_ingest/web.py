@@ -27,7 +27,7 @@ from newsflow_ingest.errors import SourceError
 from newsflow_ingest.feeds import FeedItem, parse_feed, parse_sitemap, xml_kind
 from newsflow_ingest.fetch import Fetched, Fetcher, media_type
 from newsflow_shared.models import RawDocument, SourceHints, utc_now
-from newsflow_shared.redis_errors import redis_state
+from newsflow_shared.redis_errors import redis_state, text_of
 from newsflow_shared.settings import IngestSettings
 from newsflow_shared.stage import Rejected
 from newsflow_shared.urls import canonical_url, unwrap_redirect, url_doc_id
@@ -89,7 +89,7 @@ class RedisCrawlState:
     async def validators(self, feed_url: str) -> dict[str, str]:
         with redis_state("crawl state"):
             stored = await self._redis.hgetall(f"newsflow:ingest:feed:{_key(feed_url)}")
-        return {k.decode(): v.decode() for k, v in stored.items()}
+        return {text_of(k): text_of(v) for k, v in stored.items()}
 
     async def set_validators(self, feed_url: str, validators: dict[str, str]) -> None:
         key = f"newsflow:ingest:feed:{_key(feed_url)}"
@@ -97,7 +97,7 @@ class RedisCrawlState:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.delete(key)
                 if validators:
-                    pipe.hset(key, mapping=validators)
+                    pipe.hset(key, mapping=dict(validators.items()))
                     pipe.expire(key, self._ttl_s)
                 await pipe.execute()
 

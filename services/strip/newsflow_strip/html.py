@@ -126,13 +126,13 @@ def _trafilatura_body(html: str, tree: Any, url: str | None) -> str:
     doc = trafilatura.bare_extraction(
         tree, url=url, favor_precision=True, include_comments=False, include_tables=True, with_metadata=False, fast=True
     )
-    text = (doc.text or "") if doc is not None else ""
+    text = str(getattr(doc, "text", None) or "")  # a Document (with_metadata=False never gives a dict)
     if len(text) < FULL_PASS_BELOW_CHARS and (fresh := load_html(html)) is not None:
         # The fast pass pruned ``tree``; the full pass needs a fresh parse.
         full = trafilatura.bare_extraction(
             fresh, url=url, favor_precision=True, include_comments=False, include_tables=True, with_metadata=False
         )
-        text = (full.text or "") if full is not None else text
+        text = str(getattr(full, "text", None) or "") if full is not None else text
     return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 

@@ -152,11 +152,12 @@ async def _run(args: argparse.Namespace, local: LocalSettings) -> int:
         stop_following.set()
         if sender is not None and not sender.done():
             sender.cancel()
-        for task in (follower, sender, services_ready, push_api):
-            if task is not None:
-                if not task.done():
-                    task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        tasks: list[asyncio.Task[Any] | None] = [follower, sender, services_ready, push_api]
+        for pending in tasks:
+            if pending is not None:
+                if not pending.done():
+                    pending.cancel()
+                await asyncio.gather(pending, return_exceptions=True)
         await asyncio.to_thread(stack.stop)
     if sys.stderr.isatty():
         sys.stderr.write("\n")

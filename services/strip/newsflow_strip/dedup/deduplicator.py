@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,8 +90,12 @@ class Deduplicator:
 
     @staticmethod
     async def _by_claim(
-        store: ClaimStore, reason: str, docs: Sequence[StrippedDocument], verdicts: list[Duplicate | None], key_of
-    ) -> None:  # type: ignore[no-untyped-def]
+        store: ClaimStore,
+        reason: str,
+        docs: Sequence[StrippedDocument],
+        verdicts: list[Duplicate | None],
+        key_of: Callable[[StrippedDocument], str | None],
+    ) -> None:
         pending = [(i, key) for i, doc in enumerate(docs) if verdicts[i] is None and (key := key_of(doc))]
         owners = await store.claim_many([(key, docs[i].doc_id) for i, key in pending])
         for (i, _), owner in zip(pending, owners, strict=True):

@@ -157,7 +157,11 @@ class RedisLshStore:
             return {}
         with redis_state("dedup"):
             values = await self._redis.mget([f"{self._prefix}:sig:{d}" for d in doc_ids])
-        return {d: _stored_signature(bytes(v)) for d, v in zip(doc_ids, values, strict=True) if v}
+        return {
+            d: _stored_signature(v.encode("latin-1") if isinstance(v, str) else bytes(v))
+            for d, v in zip(doc_ids, values, strict=True)
+            if v
+        }
 
     async def remove_many(self, entries: Sequence[tuple[str, list[str]]]) -> None:
         if not entries:
