@@ -24,9 +24,8 @@ from aiohttp import web
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsflow_shared.http_server import start_app
 from tests.conftest import SEEDS
-from tests.web_fixture import ServedInThread
+from tests.web_fixture import ServedInThread, serving
 
 ITEMS = 20
 
@@ -202,13 +201,8 @@ async def serve_real_world(unreachable_base: str) -> AsyncIterator[RealWorldSite
             return web.Response(text=article_page(n + 700, f"Story {n}"), content_type="text/html")
         return web.Response(status=404, text="not found")
 
-    app = web.Application()
-    app.router.add_route("GET", "/{tail:.*}", handler)
-    runner, site.base = await start_app(app, "127.0.0.1", 0)
-    try:
+    async with serving(handler) as site.base:
         yield site
-    finally:
-        await runner.cleanup()
 
 
 def RealWorldSiteThread(unreachable_base: str) -> ServedInThread[RealWorldSite]:

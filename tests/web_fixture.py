@@ -7,7 +7,8 @@ import asyncio
 import gzip
 import io
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -159,11 +160,18 @@ async def serve_site(oversize_bytes: int) -> AsyncIterator[Site]:
             return web.Response(body=b"\x89PNG\r\n\x1a\n", content_type="image/png")
         return web.Response(status=404, text="not found")
 
+    async with serving(handler) as site.base:
+        yield site
+
+
+@asynccontextmanager
+async def serving(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> AsyncIterator[str]:
+    """``handler`` answering every GET on a free 127.0.0.1 port; yields the base URL."""
     app = web.Application()
     app.router.add_route("GET", "/{tail:.*}", handler)
-    runner, site.base = await start_app(app, "127.0.0.1", 0)
+    runner, base = await start_app(app, "127.0.0.1", 0)
     try:
-        yield site
+        yield base
     finally:
         await runner.cleanup()
 

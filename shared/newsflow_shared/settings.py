@@ -9,6 +9,7 @@ with a message naming the variable.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -289,6 +290,14 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
 
     flatten("", settings)
     return env
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """The environment for a child process that must run with ``settings``: this process's,
+    without its own NEWSFLOW_ variables, plus those that rebuild ``settings`` (what the embedded
+    stack starts each service with). The one place outside pydantic that reads the environment."""
+    inherited = {name: value for name, value in os.environ.items() if not name.startswith("NEWSFLOW_")}
+    return inherited | settings_to_env(settings)
 
 
 def env_var_names(model: type[BaseModel] = Settings, prefix: str = "") -> set[str]:

@@ -29,7 +29,7 @@ from typing import Any
 
 from newsflow_cli.registry import SERVICES
 from newsflow_shared import topics
-from newsflow_shared.settings import ObservabilitySettings, Settings, settings_to_env
+from newsflow_shared.settings import ObservabilitySettings, Settings, child_environment, settings_to_env
 
 log = logging.getLogger("newsflow.stack")
 
@@ -82,10 +82,8 @@ def _die_with_parent() -> None:
 
 
 def service_env(settings: Settings) -> dict[str, str]:
-    """This process's environment with the NEWSFLOW_ variables replaced by ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
-    env.update(settings_to_env(settings))
-    return env
+    """A service process's environment: this one's, with the NEWSFLOW_ variables ``settings``."""
+    return child_environment(settings)
 
 
 def service_argv(name: str) -> list[str]:
