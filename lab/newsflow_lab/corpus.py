@@ -126,6 +126,19 @@ class HtmlPage:
     def gold(self) -> str:
         return self.gold_path.read_text(encoding="utf-8")
 
+    @property
+    def text_path(self) -> Path:
+        """The same page flattened to text (every visible block on its own line)."""
+        return self.html_path.parent.parent / "text" / f"{self.page_id}.txt"
+
+
+def fundus_meta() -> dict[str, dict[str, object]]:
+    """The fundus set's gold metadata (title, authors, published …) by page id; empty if absent."""
+    root = fundus_dir()
+    if root is None:
+        return {}
+    return {meta["id"]: meta for meta in map(json.loads, (root / "meta.jsonl").read_text().splitlines())}
+
 
 def fundus_dir() -> Path | None:
     root = Path(os.environ.get("NEWSFLOW_TRAIN_SETS") or EVAL_ROOT) / "fundus-publishers"

@@ -13,14 +13,25 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import trafilatura
 
 from newsflow_clean.language import detect_language
 from newsflow_cli.extract_cmd import Extractor
-from newsflow_lab.corpus import DevPage, SeedPage, dev_set_dir, load_dev_pages, load_seed_pages
+from newsflow_lab.corpus import (
+    DevPage,
+    SeedPage,
+    benchmark_pages,
+    dev_set_dir,
+    fundus_meta,
+    fundus_pages,
+    load_dev_pages,
+    load_seed_pages,
+)
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
+from newsflow_lab.peers import body_figures, metadata_figures, render
 from newsflow_lab.planted import PlantedFigures, StoryFigures, as_document, planted_figures, story_figures
 from newsflow_strip.html import strip_html
 from newsflow_strip.text_lines import strip_text
@@ -132,11 +143,26 @@ def main(argv: list[str] | None = None) -> int:
         figures["dev"] = dev_figures(pages)
         figures["planted"] = asyncio.run(planted_figures(pages))
         dev_documents = [as_document(r) for r in pipeline.run([str(p.text_path) for p in pages]) if "error" not in r]
+    for name, set_pages in (
+        ("article-benchmark-dev", list(benchmark_pages())),
+        ("fundus-publishers", list(fundus_pages())),
+    ):
+        if not set_pages:
+            print(f"{name} not found beside the project: skipping its figures")
+            continue
+        per_set = body_figures(name, set_pages)
+        if name == "fundus-publishers":
+            html_records = pipeline.run([str(p.html_path) for p in set_pages])
+            ours = {Path(r["source"]).stem: r for r in html_records}
+            metadata_figures(per_set, set_pages, ours, fundus_meta())
+        figures.setdefault("sets", []).append(per_set)
     figures["seeds"] = seed_figures(seed_pages, records)
     figures["stories"] = asyncio.run(story_figures({n: as_document(r) for n, r in records.items()}, dev_documents))
     if args.json:
         print(json.dumps(figures, default=lambda o: o.__dict__ if hasattr(o, "__dict__") else str(o)))
         return 0
+    for per_set in figures.get("sets", []):
+        print("\n".join(render(per_set)))
     if "dev" in figures:
         dev = figures["dev"]
         print(f"dev set ({dev['pages']} pages)")
