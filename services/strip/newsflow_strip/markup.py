@@ -1,0 +1,278 @@
+"""What a page's markup says about its article: title, authors, dates, outlet, canonical URL.
+
+Publishers fill in several places for search engines and social cards, and each is wrong
+somewhere, so no one of them is trusted by a fixed order alone:
+
+- **title**: ``og:title``/``twitter:title``, the JSON-LD ``headline``, the first ``<h1>`` and
+  ``<title>`` (each without the site's name) are candidates; the one most others agree with
+  (equal, or one containing the other) wins, in that order on a tie.
+- **authors**: the JSON-LD article's ``author`` (names, or ``@id`` references to Person nodes),
+  author ``<meta>`` tags, ``rel=author`` links, ``itemprop=author`` elements, then a byline
+  element; "By", roles ("Staff", "Redaktion") and e-mail addresses removed, names split on
+  "and", commas and the like.
+- **published / updated**, kept apart: JSON-LD, ``<meta>``, ``itemprop`` elements, the first
+  ``<time datetime>``, a date in the URL, and htmldate's quick search of the page as the last
+  resort (published only). A date without a time is taken as noon UTC, so that its day holds in
+  every zone within ±11 hours.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from newsflow_shared.dates import parse_iso
+from newsflow_shared.models import PageMetadata
+from newsflow_shared.textcues import BYLINE_START
+from newsflow_shared.urls import page_canonical_url
+
+TITLE_META = ("og:title", "twitter:title")
+PUBLISHED_META = (
+    "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate", "publish-date",
+    "article.published", "parsely-pub-date", "sailthru.date", "dcterms.date", "dc.date", "date",
+)  # fmt: skip
+UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "article.updated", "dcterms.modified")
+AUTHOR_META = ("author", "article:author", "dc.creator", "byl", "parsely-author", "sailthru.author", "dcterms.creator")
+SITE_META = ("og:site_name", "application-name")
+ARTICLE_TYPES = frozenset(
+    {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle", "blogposting",
+     "liveblogposting", "report", "backgroundnewsarticle", "reviewnewsarticle", "webpage"}
+)  # fmt: skip
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|/)\s+")
+_URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d{2})[/-]?(?P<m>0[1-9]|1[0-2])[/-]?(?P<d>0[1-9]|[12]\d|3[01])(?=/|[^0-9]|$)")
+_BYLINE_PREFIX = re.compile(BYLINE_START, re.I)
+_NAME_SPLIT = re.compile(r"\s*(?:;|,|&|\||/|\band\b|\bund\b|\bet\b|\by\b|\bog\b|\boch\b)\s*", re.I)
+_NOT_A_NAME = re.compile(
+    r"^(?:staff|staff writers?|redaktion|redacción|rédaction|redazione|editorial|editors?|admin|newsdesk|"
+    r"news desk|web desk|online|agencies|agency|reporter|correspondent|contributor|autor|author)$",
+    re.I,
+)
+_ROLE_SUFFIX = re.compile(r"\s*[,(]\s*(?:staff|reporter|correspondent|editor|contributor)[^)]*\)?$", re.I)
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """A time from markup: ISO 8601 (a bare date: noon UTC). Placeholder dates that CMSs emit
+    for "unset" (0001-01-01, 1970-01-01) are not publication times."""
+    parsed = parse_iso(value, earliest_year=1990)
+    if parsed is not None and value is not None and len(value.strip()) == 10:  # YYYY-MM-DD alone
+        parsed = parsed.replace(hour=12)
+    return parsed
+
+
+def _noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def meta_tags(tree: Any) -> dict[str, str]:
+    """Every ``<meta>`` keyed by its property/name/itemprop, lower-cased; the first wins."""
+    found: dict[str, str] = {}
+    for node in tree.iter("meta"):
+        key = node.get("property") or node.get("name") or node.get("itemprop")
+        value = node.get("content")
+        if key and value and value.strip():
+            found.setdefault(key.strip().lower(), value.strip())
+    return found
+
+
+def _ld_items(tree: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        stack = [data]
+        while stack and len(items) < 200:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                items.append(item)
+                stack.extend(v for k, v in item.items() if k in ("@graph", "mainEntity") and isinstance(v, list | dict))
+    return items
+
+
+def _types(item: dict[str, Any]) -> set[str]:
+    kind = item.get("@type")
+    return {k.rsplit("/", 1)[-1].lower() for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
+
+
+def _article_ld(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON-LD object that describes the article: an article type with a headline or date,
+    else any object with one."""
+    dated = [i for i in items if "datePublished" in i or "headline" in i]
+    typed = [i for i in dated if _types(i) & ARTICLE_TYPES - {"webpage"}]
+    return (typed or dated or [{}])[0]
+
+
+def _first(meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    return next((meta[k.lower()] for k in keys if k.lower() in meta), None)
+
+
+def _text(node: Any) -> str:
+    return " ".join("".join(node.itertext()).split())
+
+
+def _normalized(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+def without_site_name(title: str, site_names: list[str]) -> str:
+    """A title without the site's name: separator-delimited segments that name the site (or, if
+    none does, short trailing segments after a longer first one)."""
+    parts = [p for p in _TITLE_SEPARATORS.split(title.strip()) if p.strip()]
+    if len(parts) < 2:
+        return title.strip()
+    sites = {_normalized(s) for s in site_names if s and _normalized(s)}
+    kept = [
+        p for p in parts if not any(_normalized(p) == s or (s in _normalized(p) and len(p.split()) <= 4) for s in sites)
+    ]
+    if len(kept) == len(parts):
+        while len(kept) > 1 and len(kept[-1].split()) <= 3 and len(kept[0].split()) >= 3:
+            kept.pop()
+    return " - ".join(kept) if kept else title.strip()
+
+
+def choose_title(candidates: list[str | None]) -> str | None:
+    """The candidate the most candidates include (equal normalized text, or containing it as at
+    least half of theirs: an ``og:title`` with "(VIDEO)" appended includes the headline, not the
+    other way round); the earlier on a tie."""
+    present = [" ".join(c.split()) for c in candidates if c and c.strip()]
+    if not present:
+        return None
+    normalized = [_normalized(c) for c in present]
+
+    def agreement(i: int) -> int:
+        mine = normalized[i]
+        return sum(1 for other in normalized if mine and mine in other and len(mine) * 2 >= len(other))
+
+    return present[max(range(len(present)), key=lambda i: (agreement(i), -i))]
+
+
+def _site_names(meta: dict[str, str], ld: dict[str, Any], url: str | None) -> list[str]:
+    publisher = ld.get("publisher")
+    names = [_first(meta, SITE_META), publisher.get("name") if isinstance(publisher, dict) else None]
+    host = (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
+    if host:
+        names += [host, host.split(".")[0]]
+    return [n for n in names if isinstance(n, str) and n.strip()]
+
+
+def page_title(tree: Any, meta: dict[str, str], ld: dict[str, Any], url: str | None) -> str | None:
+    sites = _site_names(meta, ld, url)
+    h1 = tree.xpath("(//h1)[1]")
+    headline = ld.get("headline")
+    candidates = [
+        _first(meta, TITLE_META),
+        headline if isinstance(headline, str) else None,
+        _text(h1[0]) if h1 else None,
+        tree.findtext(".//title"),
+    ]
+    return choose_title([without_site_name(c, sites) if c else None for c in candidates])
+
+
+def clean_names(raw: list[str]) -> list[str]:
+    """Person names out of author strings: split, "By …" and roles removed, no e-mails or URLs."""
+    names: list[str] = []
+    for value in raw:
+        if "@" in value or "http" in value or "www." in value:
+            continue  # an e-mail address or a profile URL, not a name
+        for piece in _NAME_SPLIT.split(_BYLINE_PREFIX.sub("", " ".join(value.split()))):
+            name = _ROLE_SUFFIX.sub("", _BYLINE_PREFIX.sub("", piece.strip(" .:-–—"))).strip(" .:-–—")
+            if not name or _NOT_A_NAME.match(name) or "@" in name or "http" in name or "www." in name:
+                continue
+            if any(ch.isdigit() for ch in name) or len(name.split()) > 5 or len(name) < 3:
+                continue
+            names.append(name)
+    return list(dict.fromkeys(names))
+
+
+def _ld_names(value: Any, people: dict[str, str]) -> list[str]:
+    found: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            name = item.get("name") or people.get(str(item.get("@id", "")))
+            if isinstance(name, str):
+                found.append(name)
+            elif isinstance(name, list):
+                found += [n for n in name if isinstance(n, str)]
+    return found
+
+
+def page_authors(tree: Any, meta: dict[str, str], ld: dict[str, Any], items: list[dict[str, Any]]) -> list[str]:
+    people = {str(i.get("@id")): i["name"] for i in items if "person" in _types(i) and isinstance(i.get("name"), str)}
+    sources: list[list[str]] = [
+        _ld_names(ld.get("author"), people),
+        [v for k in AUTHOR_META if (v := meta.get(k)) and not v.startswith("http")],
+        [_text(a) for a in tree.xpath("//a[@rel='author']")][:5],
+        [_text(n) for n in tree.xpath("//*[@itemprop='author' and not(self::meta)]")][:5],
+        [_text(n) for n in tree.xpath("(//*[contains(@class, 'byline') or contains(@class, 'author-name')])[1]")],
+    ]
+    for raw in sources:
+        if names := clean_names(raw):
+            return names
+    return []
+
+
+def _itemprop_date(tree: Any, prop: str) -> str | None:
+    nodes = tree.xpath(f"(//*[@itemprop='{prop}' and not(self::meta)])[1]")
+    return (nodes[0].get("datetime") or nodes[0].get("content") or _text(nodes[0])) if nodes else None
+
+
+def url_date(url: str | None) -> datetime | None:
+    """A date in the URL's path (``/2024/03/05/``, ``/20240305``): noon UTC of that day."""
+    match = _URL_DATE.search(urlsplit(url).path) if url else None
+    if match is None:
+        return None
+    try:
+        return _noon(date(int(match["y"]), int(match["m"]), int(match["d"])))
+    except ValueError:
+        return None
+
+
+def searched_date(tree: Any, url: str | None) -> datetime | None:
+    """htmldate's quick search of the page (``extensive_search`` off), original date first."""
+    from htmldate import find_date
+
+    try:
+        found = find_date(tree, extensive_search=False, original_date=True, url=url)
+    except Exception:  # noqa: BLE001 - a page htmldate cannot read simply has no date from it
+        return None
+    return _noon(date.fromisoformat(found)) if found else None
+
+
+def page_metadata(tree: Any, url: str | None = None, meta: dict[str, str] | None = None) -> PageMetadata:
+    """Everything the markup says (see the module docstring); read before trafilatura prunes the tree."""
+    meta = meta_tags(tree) if meta is None else meta
+    items = _ld_items(tree)
+    ld = _article_ld(items)
+    publisher = ld.get("publisher")
+    outlet = _first(meta, SITE_META) or (publisher.get("name") if isinstance(publisher, dict) else None)
+    time_node = tree.xpath("(//time[@datetime])[1]/@datetime")
+    published = (
+        parse_date(str(ld.get("datePublished") or ""))
+        or parse_date(_first(meta, PUBLISHED_META))
+        or parse_date(_itemprop_date(tree, "datePublished"))
+        or parse_date(str(time_node[0]) if time_node else None)
+        or url_date(url)
+    )
+    updated = (
+        parse_date(str(ld.get("dateModified") or ""))
+        or parse_date(_first(meta, UPDATED_META))
+        or parse_date(_itemprop_date(tree, "dateModified"))
+    )
+    declared = tree.xpath('//link[translate(@rel, "CANOICL", "canoicl")="canonical"]/@href')
+    return PageMetadata(
+        title=page_title(tree, meta, ld, url),
+        authors=page_authors(tree, meta, ld, items),
+        published=published or searched_date(tree, url),
+        updated=updated,
+        outlet=outlet if isinstance(outlet, str) else None,
+        canonical_url=page_canonical_url(str(declared[0]) if declared else meta.get("og:url"), url),
+    )
