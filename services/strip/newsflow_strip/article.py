@@ -73,29 +73,9 @@ class PageSignals:
     prices: int
 
 
-def _ld_types(tree: Any) -> frozenset[str]:
-    found: set[str] = set()
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except ValueError:
-            continue
-        stack = [data]
-        while stack and len(found) < 64:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                kind = item.get("@type")
-                for name in kind if isinstance(kind, list) else [kind]:
-                    if isinstance(name, str):
-                        found.add(name.rsplit("/", 1)[-1].lower())
-                stack.extend(v for k, v in item.items() if k in ("@graph", "mainEntity", "mainEntityOfPage"))
-    return frozenset(found)
-
-
-def page_signals(tree: Any, meta: dict[str, str], dated: bool) -> PageSignals:
-    """The page-level signals of a parsed page (``meta``: its ``<meta>`` tags, lower-cased keys)."""
+def page_signals(tree: Any, meta: dict[str, str], dated: bool, types: frozenset[str]) -> PageSignals:
+    """The page-level signals of a parsed page (``meta``: its ``<meta>`` tags, lower-cased keys;
+    ``dated``: the markup declares a publication time; ``types``: its JSON-LD types)."""
     visible = 0
     text_parts: list[str] = []
     body = tree.find(".//body")
@@ -110,7 +90,7 @@ def page_signals(tree: Any, meta: dict[str, str], dated: bool) -> PageSignals:
     links = sum(len("".join(a.itertext()).strip()) for a in root.iter("a"))
     sample = " ".join(text_parts)[:200_000]
     return PageSignals(
-        ld_types=_ld_types(tree),
+        ld_types=types,
         og_type=(meta.get("og:type") or "").lower() or None,
         article_element=bool(tree.xpath("//article")),
         dated=dated,

@@ -19,7 +19,7 @@ from trafilatura.utils import load_html
 
 from newsflow_shared.models import PageMetadata
 from newsflow_strip.article import PageSignals, page_signals
-from newsflow_strip.markup import meta_tags, page_metadata
+from newsflow_strip.markup import declared_published, ld_types, meta_tags, page_metadata
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def strip_html(html: str, url: str | None = None) -> HtmlStrip:
         return HtmlStrip(body="", page=PageMetadata())
     meta = meta_tags(tree)
     page = page_metadata(tree, url, meta)  # read before trafilatura prunes the tree
-    signals = page_signals(tree, meta, dated=page.published is not None)
+    # The article check's "dated" is what the markup declares (as trained), not a date found in the URL or text.
+    signals = page_signals(tree, meta, declared_published(tree, meta) is not None, ld_types(tree))
     return HtmlStrip(body=_trafilatura_body(html, tree, url), page=page, signals=signals)
 
 

@@ -92,7 +92,11 @@ def _ld_items(tree: Any) -> list[dict[str, Any]]:
                 stack.extend(item)
             elif isinstance(item, dict):
                 items.append(item)
-                stack.extend(v for k, v in item.items() if k in ("@graph", "mainEntity") and isinstance(v, list | dict))
+                stack.extend(
+                    v
+                    for k, v in item.items()
+                    if k in ("@graph", "mainEntity", "mainEntityOfPage") and isinstance(v, list | dict)
+                )
     return items
 
 
@@ -247,6 +251,24 @@ def searched_date(tree: Any, url: str | None) -> datetime | None:
     return _noon(date.fromisoformat(found)) if found else None
 
 
+def ld_types(tree: Any) -> frozenset[str]:
+    """Every JSON-LD ``@type`` on the page, lower-cased (the article check reads them)."""
+    return frozenset(t for item in _ld_items(tree) for t in _types(item))
+
+
+def declared_published(tree: Any, meta: dict[str, str], ld: dict[str, Any] | None = None) -> datetime | None:
+    """The publication time the markup itself declares (JSON-LD, ``<meta>``, ``itemprop``,
+    ``<time>``), without the URL's date or a search of the text."""
+    ld = _article_ld(_ld_items(tree)) if ld is None else ld
+    time_node = tree.xpath("(//time[@datetime])[1]/@datetime")
+    return (
+        parse_date(str(ld.get("datePublished") or ""))
+        or parse_date(_first(meta, PUBLISHED_META))
+        or parse_date(_itemprop_date(tree, "datePublished"))
+        or parse_date(str(time_node[0]) if time_node else None)
+    )
+
+
 def page_metadata(tree: Any, url: str | None = None, meta: dict[str, str] | None = None) -> PageMetadata:
     """Everything the markup says (see the module docstring); read before trafilatura prunes the tree."""
     meta = meta_tags(tree) if meta is None else meta
@@ -254,14 +276,7 @@ def page_metadata(tree: Any, url: str | None = None, meta: dict[str, str] | None
     ld = _article_ld(items)
     publisher = ld.get("publisher")
     outlet = _first(meta, SITE_META) or (publisher.get("name") if isinstance(publisher, dict) else None)
-    time_node = tree.xpath("(//time[@datetime])[1]/@datetime")
-    published = (
-        parse_date(str(ld.get("datePublished") or ""))
-        or parse_date(_first(meta, PUBLISHED_META))
-        or parse_date(_itemprop_date(tree, "datePublished"))
-        or parse_date(str(time_node[0]) if time_node else None)
-        or url_date(url)
-    )
+    published = declared_published(tree, meta, ld) or url_date(url)
     updated = (
         parse_date(str(ld.get("dateModified") or ""))
         or parse_date(_first(meta, UPDATED_META))
