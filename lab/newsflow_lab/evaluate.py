@@ -1,4 +1,7 @@
-"""``make eval``: strip/extract, dedup and story quality on the dev set and the seeds, in one run.
+"""``make eval``: strip/extract, dedup, story, entity and quote quality, in one run.
+
+Stories are also judged on human-rated pairs (``story_pairs``: cross-validated per language),
+entities and quotes on public gold (``entities_eval``: CoNLL-2003 and PolNeAR development splits).
 
 HTML and flattened text go through the strip stage's own functions; the seeds go through
 ``newsflow extract``'s in-process pipeline, so titles, dates and entities are the product's.
@@ -20,6 +23,7 @@ import trafilatura
 
 from newsflow_clean.language import detect_language
 from newsflow_cli.extract_cmd import Extractor
+from newsflow_lab import entities_eval, story_pairs
 from newsflow_lab.corpus import (
     DevPage,
     SeedPage,
@@ -157,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
             metadata_figures(per_set, set_pages, ours, fundus_meta())
         figures.setdefault("sets", []).append(per_set)
     figures["seeds"] = seed_figures(seed_pages, records)
+    entities_root, pairs_root = entities_eval.entities_dir(), story_pairs.pairs_dir()
+    if entities_root is not None:
+        figures["entities"] = entities_eval.entity_figures(entities_root)
+        figures["quotes"] = entities_eval.quote_figures(entities_root)
+    if pairs_root is not None:
+        figures["pairs"] = asyncio.run(story_pairs.pair_figures(pairs_root))
     figures["stories"] = asyncio.run(story_figures({n: as_document(r) for n, r in records.items()}, dev_documents))
     if args.json:
         print(json.dumps(figures, default=lambda o: o.__dict__ if hasattr(o, "__dict__") else str(o)))
@@ -193,6 +203,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         for group in stories.dev_stories:
             print("    - " + "\n      ".join(group))
+    if "pairs" in figures:
+        print("\n".join(story_pairs.render(figures["pairs"])))
+    else:
+        print("story-pairs-dev not found beside the project: skipping the rated pairs")
+    if "entities" in figures:
+        print("\n".join(entities_eval.render(figures["entities"], figures["quotes"])))
+    else:
+        print("entities-dev not found beside the project: skipping entities and quotes on public gold")
     seeds: SeedFigures = figures["seeds"]
     print("seeds")
     print(f"  body (gold body lines)  {_fmt(seeds.body)}")

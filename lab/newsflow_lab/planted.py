@@ -159,6 +159,7 @@ def as_document(record: dict[str, Any]) -> ExtractedDocument:
         title=record["title"],
         body=record["body"],
         published=record["published"],
+        language=record.get("language"),
         entities=record["entities"],
         fingerprint=body_fingerprint(record["body"]),
         fetched_at=datetime(2026, 1, 1, tzinfo=UTC),

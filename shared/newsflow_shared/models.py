@@ -196,12 +196,14 @@ class StrippedDocument(DocumentRecord):
 
 
 class Entity(BaseModel):
-    """A named entity mention, canonicalized within its document."""
+    """A named entity of a document: its canonical name within the document, and the other
+    forms it was written in ("Blinken" for "Antony Blinken")."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     text: str
     label: str
+    aliases: tuple[str, ...] = ()
 
 
 class Quote(BaseModel):

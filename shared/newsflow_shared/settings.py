@@ -140,6 +140,11 @@ class ExtractSettings(_Section):
         description="Preferred spaCy package; the pinned PyPI re-upload is used when it is absent.",
     )
     ner_batch_size: int = Field(16, ge=1)
+    wikiner_models: dict[str, str] = Field(
+        {"fr": "fr_core_news_sm"},
+        description="Language code -> spaCy package of a model with WikiNER labels (PER, LOC, ORG, MISC), "
+        "loaded on the first document in that language; a language with no model gets no entities.",
+    )
 
 
 class ObservabilitySettings(_Section):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 
 from threadpoolctl import threadpool_limits
@@ -15,8 +16,12 @@ from newsflow_shared.models import Entity, ExtractedDocument, StrippedDocument
 from newsflow_shared.settings import ExtractSettings
 from newsflow_shared.stage import Stage, StageResult
 
-NER_LANGUAGES = frozenset({"en"})
-"""Languages the installed model can tag; others get no entities rather than wrong ones."""
+ENGLISH_LANGUAGES = frozenset({"en", "pcm"})
+"""Languages the English model tags: English, and Nigerian Pidgin (English words; also what the
+language identifier calls some English results tables). Languages with neither this model nor one
+in ``ExtractSettings.wikiner_models`` get no entities rather than wrong ones."""
+WIKINER_LABELS = {"PER": "PERSON", "LOC": "LOC", "ORG": "ORG", "MISC": "MISC"}
+log = logging.getLogger(__name__)
 
 
 class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
@@ -30,6 +35,8 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
     def __init__(self, settings: ExtractSettings, recognizer: EntityRecognizer | None = None) -> None:
         self.settings = settings
         self.recognizer = recognizer
+        self.others: dict[str, EntityRecognizer | None] = {}
+        """Recognizers for ``settings.wikiner_models``' languages, loaded on first use (None: not installed)."""
 
     async def start(self) -> None:
         if self.recognizer is None:
@@ -54,17 +61,43 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
         order = sorted(range(len(docs)), key=lambda i: len(self._taggable_text(docs[i])))
         return [[i] for i in order]
 
-    @staticmethod
-    def _taggable_text(doc: StrippedDocument) -> str:
-        # A duplicate is stored as a link to its canonical document, so its entities are never read.
-        tagged = doc.duplicate_of is None and (doc.language in NER_LANGUAGES or doc.language is None)
-        body: str = doc.body if tagged else ""
-        return body
+    def _model_language(self, doc: StrippedDocument) -> str | None:
+        """Which recognizer tags ``doc``: "en", a ``wikiner_models`` language, or None."""
+        if doc.duplicate_of is not None:  # stored as a link to its canonical document: never read
+            return None
+        if doc.language is None or doc.language in ENGLISH_LANGUAGES:
+            return "en"
+        return doc.language if doc.language in self.settings.wikiner_models else None
+
+    def _taggable_text(self, doc: StrippedDocument) -> str:
+        return doc.body if self._model_language(doc) is not None else ""
+
+    def _recognizer(self, language: str) -> EntityRecognizer | None:
+        if language == "en":
+            return self.recognizer
+        if language not in self.others:
+            package = self.settings.wikiner_models[language]
+            try:
+                nlp = load_model(package, fallback=None)
+            except RuntimeError:
+                log.warning("no spaCy model %r installed: %s documents get no entities", package, language)
+                self.others[language] = None
+            else:
+                self.others[language] = EntityRecognizer(nlp, self.settings.ner_batch_size, WIKINER_LABELS)
+        return self.others[language]
 
     def process_each(self, docs: Sequence[StrippedDocument]) -> list[StageResult]:
         if self.recognizer is None:
             raise RuntimeError("ExtractStage.start() must run before processing")
-        all_mentions = self.recognizer.mentions_many(map(self._taggable_text, docs))
+        all_mentions: list[list[Mention]] = [[] for _ in docs]
+        languages = [self._model_language(d) for d in docs]
+        for language in sorted({x for x in languages if x is not None}):
+            recognizer = self._recognizer(language)
+            if recognizer is None:
+                continue
+            members = [i for i, x in enumerate(languages) if x == language]
+            for i, mentions in zip(members, recognizer.mentions_many(docs[i].body for i in members), strict=True):
+                all_mentions[i] = mentions
         results: list[StageResult] = []
         for doc, mentions in zip(docs, all_mentions, strict=True):
             try:
@@ -84,7 +117,10 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
         if published is None:
             published, updated = find_dates(page.header_lines, doc.fetched_at)
         cue_lines = [*page.header_lines, paragraphs[0], paragraphs[-1], *page.footer_lines]
-        entities = list(dict.fromkeys(Entity(text=m.text, label=m.label) for m in mentions))
+        entities = [
+            Entity(text=text, label=label, aliases=tuple(sorted(aliases)))
+            for (text, label), aliases in _forms(mentions).items()
+        ]
         fields = doc.stamped(
             self.name,
             title=title,
@@ -97,3 +133,13 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
             quotes=find_quotes(doc.body, mentions),
         )
         return ExtractedDocument(**fields)
+
+
+def _forms(mentions: Sequence[Mention]) -> dict[tuple[str, str], set[str]]:
+    """Each distinct (canonical name, label), first mention first, with the other written forms."""
+    forms: dict[tuple[str, str], set[str]] = {}
+    for m in mentions:
+        written = forms.setdefault((m.text, m.label), set())
+        if m.surface and m.surface != m.text:
+            written.add(m.surface)
+    return forms

@@ -18,6 +18,15 @@ from typing import Protocol
 from newsflow_index.query import ParsedQuery
 from newsflow_shared.models import ExtractedDocument
 
+NAMED_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT"})
+"""What facets, the entity filter and entity pages list: people, organisations, places and
+events, not nationalities or groups ("Russian", "Democrats": NORP) nor titles of works."""
+
+
+def entity_names(doc: ExtractedDocument) -> list[str]:
+    """The document's canonical entity names that a user browses by, first mention first."""
+    return list(dict.fromkeys(e.text for e in doc.entities if e.label in NAMED_LABELS))
+
 
 @dataclass(frozen=True, slots=True)
 class SearchFilters:

@@ -22,7 +22,7 @@ from psycopg import sql
 from psycopg.abc import Query
 from psycopg.types.json import Jsonb
 
-from newsflow_index.backend import Match, SearchFilters, story_order
+from newsflow_index.backend import Match, SearchFilters, entity_names, story_order
 from newsflow_index.query import Atom, ParsedQuery
 from newsflow_shared.models import ExtractedDocument
 from newsflow_shared.stage import TransientError
@@ -77,7 +77,7 @@ ON CONFLICT (doc_id) DO UPDATE SET
 
 
 def _row(doc: ExtractedDocument) -> dict[str, Any]:
-    names = list(dict.fromkeys(e.text for e in doc.entities))
+    names = entity_names(doc)
     return {
         "doc_id": doc.doc_id,
         "duplicate_of": doc.duplicate_of,

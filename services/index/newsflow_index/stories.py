@@ -1,168 +1,351 @@
-"""Story clusters: reports of the same event from different outlets share one ``story_id``.
+"""Story clusters: reports of the same event, from any outlet, share one ``story_id``.
 
-Two reports of one event rarely share text (seeds 001 and 003: 5-gram Jaccard 0.016), so text
-hashing cannot group them. Two weak signals together can:
+Two reports of one event rarely share sentences, but they share *rare words*: the names of the
+people, places and organisations involved, the numbers, the unusual nouns ("bushfires",
+"reserve ratio", "Rose Parade"). So a document is a TF-IDF vector of its title and lead, and a
+story is the centroid of its reports' vectors:
 
-- **who**: cosine of the documents' person-mention counts (surnames, so "Joe Biden" and
-  "Biden" are one person): the protagonists of an event are named again and again;
-- **what**: Jaccard of the leads' content words (the first ``LEAD_WORDS`` words of four
-  letters or more of title and body): reports of one event open with the same facts;
-- **when**: two documents that both carry a publication date more than ``MAX_DAYS_APART``
-  apart are never one story.
+- **terms**: lowercased words of three or more letters and numbers of two or more digits, minus
+  the stopwords of the document's language (``stopwordsiso``), cut to ``STEM_CHARS`` characters,
+  a language-independent stand-in for stemming (German, Spanish, Polish and Turkish inflect the
+  ends of words); title words count ``TITLE_WEIGHT`` times, words inside named entities
+  ``ENTITY_BOOST`` times. No model: the same rule holds in every language with spaces.
+- **rarity**: document frequencies counted per language as documents are filed (``DF_SLOTS``
+  hashed counters, so memory is fixed however large the vocabulary grows): a word every report
+  uses weighs little, a surname in three reports a lot. Per language, because in a mostly
+  English stream every Turkish word is "rare", and Turkish reports of unrelated events would
+  then share heavy terms.
+- **score**: the cosine of a document and a story centroid, where no single shared term may
+  contribute more than ``TERM_SHARE_CAP``: one shared surname ("Trump") or one handle
+  ("twitter") can never make two reports one story on its own.
+- **when**: a document dated more than ``MAX_DAYS_APART`` from every dated report of a story
+  never joins it.
 
-``score = (who + what) / 2``; a document joins the story of its best-scoring candidate when the
-score reaches ``STORY_THRESHOLD``, else it starts its own story (``story_id`` = its ``doc_id``).
-On the seeds the same-event pair scores 0.47 and the best other pair 0.27 (docs/decisions.md #12).
-
-Candidates are the most recent documents naming any of the document's most-mentioned people,
-kept in Redis (``newsflow:story:``) so that every index worker sees the same stories.
+A document joins the best-scoring story when the score reaches ``STORY_THRESHOLD`` (calibrated
+with pair-grouped cross-validation on rated news pairs, ``make eval``; docs/decisions.md #17),
+else it starts its own (``story_id`` = its ``doc_id``). Comparing with the centroid, not with
+the closest single report, keeps a story from chaining through one off-topic member. Candidates
+are the stories that list one of the document's ``PROBE_TERMS`` strongest terms among their
+own, kept in Redis (``newsflow:story:``) so that every index worker sees the same stories.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import re
 import time
+import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
 
 from newsflow_shared.models import ExtractedDocument
 from newsflow_shared.redis_errors import redis_state
 
-LEAD_WORDS = 80
-KEY_PEOPLE = 5
-"""Candidates come from the documents naming one of a document's five most-mentioned people."""
-CANDIDATES_PER_PERSON = 200
-STORY_THRESHOLD = 0.35
+LEAD_WORDS = 250
+"""Words of the body read after the title: the lead carries the event; the tail drifts."""
+STEM_CHARS = 6
+TITLE_WEIGHT = 2
+ENTITY_BOOST = 1.5
+ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP", "PRODUCT", "WORK_OF_ART", "LAW"})
+DOCUMENT_TERMS = 60
+"""A document's vector keeps its strongest terms (a story's reports agree on those, not on the tail)."""
+CENTROID_TERMS = 120
+PROBE_TERMS = 10
+STORIES_PER_TERM = 50
+CANDIDATE_STORIES = 60
+TERM_SHARE_CAP = 0.12
+STORY_THRESHOLD = 0.22
 MAX_DAYS_APART = 4.0
+DF_SLOTS = 1 << 20
+"""Hashed document-frequency counters (u32 each: 4 MB in Redis). A collision only makes a rare
+term look commoner, so it can weaken a match but never create one."""
 
-_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+_TERM = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]{3,}")
+_DIGIT = re.compile(r"\d")
 
 
-@dataclass(frozen=True)
-class StorySignature:
-    """What a document contributes to story matching (small: stored per document in Redis)."""
+@cache
+def _stopwords(language: str) -> frozenset[str]:
+    import stopwordsiso
 
-    doc_id: str
+    return frozenset(stopwordsiso.stopwords(language)) if stopwordsiso.has_lang(language) else frozenset()
+
+
+def _terms(text: str, stopwords: frozenset[str]) -> list[str]:
+    out = []
+    for token in _TERM.findall(text.lower()):
+        if _DIGIT.match(token):
+            number = token.replace(",", ".")
+            if len(number) < 2:
+                continue
+            out.append(number)
+        elif token not in stopwords:
+            out.append(token[:STEM_CHARS])
+    return out
+
+
+_SLUG = re.compile(r"[^\W\d_]+(?:-[^\W_]+){2,}")
+
+
+def url_slug(url: str | None) -> str:
+    """The headline words a news URL's path spells ("/2021/04/13/biden-calls-putin-1234" →
+    "biden calls putin 1234"): the longest hyphenated path segment of three or more words."""
+    if not url:
+        return ""
+    path = urlsplit(url).path
+    slugs = sorted(_SLUG.findall(path), key=len, reverse=True)
+    return slugs[0].replace("-", " ") if slugs else ""
+
+
+def _outlet_words(doc: ExtractedDocument) -> set[str]:
+    """The outlet's own name says nothing about the event ("zacks", "newsweek")."""
+    host = urlsplit(doc.url).hostname or "" if doc.url else ""
+    return {w[:STEM_CHARS] for w in re.split(r"[^\w]+", f"{host} {doc.outlet or ''}".lower()) if len(w) >= 3}
+
+
+def term_counts(doc: ExtractedDocument) -> Counter[str]:
+    """A document's weighted term counts: title (else the URL's slug), then the lead, entity
+    words boosted, the outlet's own name left out."""
+    stopwords = _stopwords(doc.language or "en") | _stopwords("en")
+    counts: Counter[str] = Counter()
+    for term in _terms(doc.title or url_slug(doc.url), stopwords):
+        counts[term] += TITLE_WEIGHT
+    lead = " ".join(doc.body.split()[:LEAD_WORDS])
+    counts.update(_terms(lead, stopwords))
+    named = {t for e in doc.entities if e.label in ENTITY_LABELS for t in _terms(e.text, stopwords)}
+    for term in named & counts.keys():
+        counts[term] = counts[term] * ENTITY_BOOST  # type: ignore[assignment]
+    for term in _outlet_words(doc) & counts.keys():
+        del counts[term]
+    return counts
+
+
+def weigh(counts: Mapping[str, float], frequencies: Mapping[str, int], documents: int) -> dict[str, float]:
+    """The unit TF-IDF vector of ``counts`` (sublinear tf, smoothed idf), cut to its strongest terms."""
+    weights = {
+        term: (1.0 + math.log(count)) * (math.log((1 + documents) / (1 + frequencies.get(term, 0))) + 1.0)
+        for term, count in counts.items()
+        if count > 0
+    }
+    strongest = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:DOCUMENT_TERMS]
+    return _unit(dict(strongest))
+
+
+def _unit(vector: Mapping[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(w * w for w in vector.values()))
+    return {t: w / norm for t, w in vector.items()} if norm else {}
+
+
+def similarity(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Cosine of two unit vectors in which no one shared term counts for more than the cap."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(min(w * b[t], TERM_SHARE_CAP) for t, w in a.items() if t in b)
+
+
+def probe_terms(vector: Mapping[str, float]) -> list[str]:
+    """The terms a document is found by (and finds its candidate stories by)."""
+    return [t for t, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:PROBE_TERMS]]
+
+
+@dataclass
+class Story:
+    """A story's centroid: the sum of its reports' unit vectors (strongest terms kept)."""
+
     story_id: str
-    lead: frozenset[str]
-    people: dict[str, int] = field(default_factory=dict)
-    published: float | None = None
+    vector: dict[str, float] = field(default_factory=dict)
+    size: int = 0
+    first: float | None = None
+    last: float | None = None
 
-    @classmethod
-    def of(cls, doc: ExtractedDocument) -> StorySignature:
-        """The signature of a document, in a story of its own until matched."""
-        words = _CONTENT_WORD.findall(f"{doc.title or ''} {doc.body[:4000]}".lower())[:LEAD_WORDS]
-        people = Counter(e.text.split()[-1].lower() for e in doc.entities if e.label == "PERSON" and e.text.split())
-        return cls(
-            doc_id=doc.doc_id,
-            story_id=doc.doc_id,
-            lead=frozenset(words),
-            people=dict(people),
-            published=doc.published.timestamp() if isinstance(doc.published, datetime) else None,
-        )
+    def score(self, vector: Mapping[str, float], published: float | None) -> float:
+        """How well a document with ``vector`` fits this story, in [0, 1] (0 when out of its time)."""
+        if published is not None and self.first is not None and self.last is not None:
+            if published < self.first - MAX_DAYS_APART * 86400 or published > self.last + MAX_DAYS_APART * 86400:
+                return 0.0
+        return similarity(vector, _unit(self.vector))
 
-    def key_people(self) -> list[str]:
-        """The most-mentioned people, most first."""
-        return [name for name, _ in Counter(self.people).most_common(KEY_PEOPLE)]
+    def add(self, vector: Mapping[str, float], published: float | None) -> None:
+        summed = dict(self.vector)
+        for term, weight in vector.items():
+            summed[term] = summed.get(term, 0.0) + weight
+        self.vector = dict(sorted(summed.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS])
+        self.size += 1
+        if published is not None:
+            self.first = published if self.first is None else min(self.first, published)
+            self.last = published if self.last is None else max(self.last, published)
 
     def to_json(self) -> str:
         return json.dumps(
-            {"d": self.doc_id, "s": self.story_id, "l": sorted(self.lead), "p": self.people, "t": self.published}
+            {"v": {t: round(w, 5) for t, w in self.vector.items()}, "n": self.size, "f": self.first, "l": self.last}
         )
 
     @classmethod
-    def from_json(cls, raw: str | bytes) -> StorySignature:
+    def from_json(cls, story_id: str, raw: str | bytes) -> Story:
         data = json.loads(raw)
-        return cls(data["d"], data["s"], frozenset(data["l"]), data["p"], data["t"])
+        return cls(story_id, data["v"], data["n"], data["f"], data["l"])
 
 
-def story_score(a: StorySignature, b: StorySignature) -> float:
-    """How likely two documents report one event, in [0, 1] (0 when dated too far apart)."""
-    if a.published is not None and b.published is not None and abs(a.published - b.published) > MAX_DAYS_APART * 86400:
-        return 0.0
-    shared = set(a.people) & set(b.people)
-    dot = sum(a.people[p] * b.people[p] for p in shared)
-    norms = math.sqrt(sum(v * v for v in a.people.values()) * sum(v * v for v in b.people.values()))
-    who = dot / norms if norms else 0.0
-    what = len(a.lead & b.lead) / len(a.lead | b.lead) if a.lead | b.lead else 0.0
-    return (who + what) / 2
+@dataclass(frozen=True)
+class Filed:
+    """One document's place: its story, its vector and the terms it is found by."""
+
+    doc_id: str
+    story_id: str
+    vector: dict[str, float]
 
 
 class StoryStore(Protocol):
-    """Signatures of indexed documents and, per person, the documents naming them."""
+    """Which story each document is in, the stories' centroids, and the term statistics."""
 
-    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, StorySignature]: ...
+    async def stories_of(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
 
-    async def naming(self, people: Sequence[str]) -> set[str]:
-        """Recent doc_ids naming any of ``people``."""
+    async def frequencies(self, language: str, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """How many documents in ``language`` were counted, and in how many of them each term occurs."""
         ...
 
-    async def add_many(self, signatures: Sequence[StorySignature]) -> None: ...
+    async def listing(self, terms: Sequence[str]) -> dict[str, list[str]]:
+        """Per term, the most recent stories that list it among their probe terms."""
+        ...
+
+    async def stories(self, story_ids: Sequence[str]) -> dict[str, Story]: ...
+
+    async def save(
+        self, filed: Sequence[Filed], stories: Sequence[Story], counted: Sequence[tuple[str, Iterable[str]]]
+    ) -> None:
+        """Record ``filed`` documents, the ``stories`` they changed, and the language and the
+        distinct terms of each newly counted document."""
+        ...
+
+
+def _slot(language: str, term: str) -> int:
+    return zlib.crc32(f"{language}:{term}".encode()) & (DF_SLOTS - 1)
 
 
 class RedisStoryStore:
-    """Story state in Redis, with a TTL: a story older than that is closed to new reports."""
+    """Story state in Redis, with a TTL: a story untouched for that long is closed to new reports."""
 
     def __init__(self, redis: Redis, ttl_s: int, prefix: str = "newsflow:story") -> None:
         self._redis = redis
         self._ttl_s = ttl_s
         self._prefix = prefix
 
-    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, StorySignature]:
+    async def stories_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
         if not doc_ids:
             return {}
         with redis_state("stories"):
-            values = await self._redis.mget([f"{self._prefix}:sig:{d}" for d in doc_ids])
-        return {d: StorySignature.from_json(v) for d, v in zip(doc_ids, values, strict=True) if v}
+            values = await self._redis.mget([f"{self._prefix}:doc:{d}" for d in doc_ids])
+        return {d: _text(v) for d, v in zip(doc_ids, values, strict=True) if v}
 
-    async def naming(self, people: Sequence[str]) -> set[str]:
+    async def frequencies(self, language: str, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        with redis_state("stories"):
+            documents = int(await self._redis.get(f"{self._prefix}:df:n:{language}") or 0)
+            if not terms:
+                return documents, {}
+            field = self._redis.bitfield(f"{self._prefix}:df")
+            for term in terms:
+                field.get("u32", f"#{_slot(language, term)}")
+            counts = await field.execute()
+        return documents, dict(zip(terms, counts, strict=True))
+
+    async def listing(self, terms: Sequence[str]) -> dict[str, list[str]]:
         with redis_state("stories"):
             async with self._redis.pipeline(transaction=False) as pipe:
-                for person in people:
-                    pipe.zrevrange(f"{self._prefix}:person:{person}", 0, CANDIDATES_PER_PERSON - 1)
+                for term in terms:
+                    pipe.zrevrange(f"{self._prefix}:term:{term}", 0, STORIES_PER_TERM - 1)
                 replies = await pipe.execute()
-        return {m.decode() if isinstance(m, bytes) else m for reply in replies for m in reply}
+        return {term: [_text(m) for m in reply] for term, reply in zip(terms, replies, strict=True)}
 
-    async def add_many(self, signatures: Sequence[StorySignature]) -> None:
+    async def stories(self, story_ids: Sequence[str]) -> dict[str, Story]:
+        if not story_ids:
+            return {}
+        with redis_state("stories"):
+            values = await self._redis.mget([f"{self._prefix}:centroid:{s}" for s in story_ids])
+        return {s: Story.from_json(s, v) for s, v in zip(story_ids, values, strict=True) if v}
+
+    async def save(
+        self, filed: Sequence[Filed], stories: Sequence[Story], counted: Sequence[tuple[str, Iterable[str]]]
+    ) -> None:
         now = time.time()
         with redis_state("stories"):
             async with self._redis.pipeline(transaction=False) as pipe:
-                for sig in signatures:
-                    pipe.set(f"{self._prefix}:sig:{sig.doc_id}", sig.to_json(), ex=self._ttl_s)
-                    for person in sig.key_people():
-                        key = f"{self._prefix}:person:{person}"
-                        pipe.zadd(key, {sig.doc_id: now})
-                        pipe.zremrangebyrank(key, 0, -5 * CANDIDATES_PER_PERSON - 1)  # keep the newest
+                for item in filed:
+                    pipe.set(f"{self._prefix}:doc:{item.doc_id}", item.story_id, ex=self._ttl_s)
+                    for term in probe_terms(item.vector):
+                        key = f"{self._prefix}:term:{term}"
+                        pipe.zadd(key, {item.story_id: now})
+                        pipe.zremrangebyrank(key, 0, -2 * STORIES_PER_TERM - 1)  # keep the newest
                         pipe.expire(key, self._ttl_s)
+                for story in stories:
+                    pipe.set(f"{self._prefix}:centroid:{story.story_id}", story.to_json(), ex=self._ttl_s)
+                slots = Counter(_slot(language, t) for language, terms in counted for t in set(terms))
+                if slots:
+                    field = pipe.bitfield(f"{self._prefix}:df", default_overflow="SAT")
+                    for slot, n in sorted(slots.items()):
+                        field.incrby("u32", f"#{slot}", n)
+                    field.execute()  # on a pipeline, this queues the command
+                for language, n in Counter(language for language, _ in counted).items():
+                    pipe.incrby(f"{self._prefix}:df:n:{language}", n)
                 await pipe.execute()
 
 
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class InMemoryStoryStore:
-    """Process-local story state (tests, evaluation)."""
+    """Process-local story state (tests, evaluation); keeps every filed document's vector."""
 
     def __init__(self) -> None:
-        self._signatures: dict[str, StorySignature] = {}
-        self._naming: dict[str, list[str]] = {}
+        self.filed: dict[str, Filed] = {}
+        self._stories: dict[str, Story] = {}
+        self._listing: dict[str, list[str]] = {}
+        self._frequencies: Counter[tuple[str, str]] = Counter()
+        self._documents: Counter[str] = Counter()
 
-    async def signatures(self, doc_ids: Sequence[str]) -> dict[str, StorySignature]:
-        return {d: self._signatures[d] for d in doc_ids if d in self._signatures}
+    async def stories_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        return {d: self.filed[d].story_id for d in doc_ids if d in self.filed}
 
-    async def naming(self, people: Sequence[str]) -> set[str]:
-        return {d for p in people for d in self._naming.get(p, [])[-CANDIDATES_PER_PERSON:]}
+    async def frequencies(self, language: str, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        return self._documents[language], {t: self._frequencies[language, t] for t in terms}
 
-    async def add_many(self, signatures: Sequence[StorySignature]) -> None:
-        for sig in signatures:
-            self._signatures[sig.doc_id] = sig
-            for person in sig.key_people():
-                self._naming.setdefault(person, []).append(sig.doc_id)
+    async def listing(self, terms: Sequence[str]) -> dict[str, list[str]]:
+        return {t: self._listing.get(t, [])[-STORIES_PER_TERM:][::-1] for t in terms}
+
+    async def stories(self, story_ids: Sequence[str]) -> dict[str, Story]:
+        return {s: Story.from_json(s, self._stories[s].to_json()) for s in story_ids if s in self._stories}
+
+    async def save(
+        self, filed: Sequence[Filed], stories: Sequence[Story], counted: Sequence[tuple[str, Iterable[str]]]
+    ) -> None:
+        for item in filed:
+            self.filed[item.doc_id] = item
+            for term in probe_terms(item.vector):
+                listed = self._listing.setdefault(term, [])
+                if item.story_id in listed:
+                    listed.remove(item.story_id)
+                listed.append(item.story_id)
+        for story in stories:
+            self._stories[story.story_id] = story
+        for language, terms in counted:
+            self._frequencies.update((language, t) for t in set(terms))
+            self._documents[language] += 1
+
+
+def _language(doc: ExtractedDocument) -> str:
+    return doc.language or "und"
+
+
+def _timestamp(doc: ExtractedDocument) -> float | None:
+    return doc.published.timestamp() if isinstance(doc.published, datetime) else None
 
 
 class StoryClusterer:
@@ -174,21 +357,43 @@ class StoryClusterer:
 
     async def assign(self, docs: Sequence[ExtractedDocument]) -> list[str]:
         """One story_id per document, in order."""
-        known = await self.store.signatures([d.doc_id for d in docs])
-        mine = [StorySignature.of(d) for d in docs]
-        candidate_ids = await self.store.naming(sorted({p for s in mine for p in s.key_people()}))
-        candidates = await self.store.signatures(sorted(candidate_ids - known.keys()))
+        known = await self.store.stories_of([d.doc_id for d in docs])
+        fresh = [d for d in docs if d.doc_id not in known]
+        counts = {d.doc_id: term_counts(d) for d in fresh}
+        vectors: dict[str, dict[str, float]] = {}
+        for language in sorted({_language(d) for d in fresh}):
+            batch = [d.doc_id for d in fresh if _language(d) == language]
+            documents, stored = await self.store.frequencies(language, sorted({t for i in batch for t in counts[i]}))
+            # The batch counts too: its documents are weighed against each other, not against nothing.
+            frequencies = Counter(stored)
+            frequencies.update(t for i in batch for t in counts[i])
+            vectors.update((i, weigh(counts[i], frequencies, documents + len(batch))) for i in batch)
+        listed = await self.store.listing(sorted({t for v in vectors.values() for t in probe_terms(v)}))
+        wanted: Counter[str] = Counter()
+        for vector in vectors.values():
+            hits = Counter(s for t in probe_terms(vector) for s in listed.get(t, []))
+            wanted.update(s for s, _ in hits.most_common(CANDIDATE_STORIES))
+        stories = await self.store.stories(sorted(wanted))
+        filed: list[Filed] = []
+        changed: dict[str, Story] = {}
         story_ids: list[str] = []
-        added: list[StorySignature] = []
-        for doc, sig in zip(docs, mine, strict=True):
+        for doc in docs:
             if doc.doc_id in known:  # redelivered: keep the story it was given
-                story_ids.append(known[doc.doc_id].story_id)
+                story_ids.append(known[doc.doc_id])
                 continue
-            pool = [c for c in [*candidates.values(), *added] if set(c.people) & set(sig.people)]
-            best = max(pool, key=lambda c: story_score(sig, c), default=None)
-            joined = best is not None and story_score(sig, best) >= self.threshold
-            filed = dataclasses.replace(sig, story_id=best.story_id) if joined and best is not None else sig
-            added.append(filed)
-            story_ids.append(filed.story_id)
-        await self.store.add_many(added)
+            vector, published = vectors[doc.doc_id], _timestamp(doc)
+            probes = set(probe_terms(vector))
+            pool = [s for s in stories.values() if probes & s.vector.keys()]
+            best = max(pool, key=lambda s: (s.score(vector, published), s.story_id), default=None)
+            if best is None or best.score(vector, published) < self.threshold:
+                best = Story(doc.doc_id)
+                stories[best.story_id] = best
+            best.add(vector, published)
+            changed[best.story_id] = best
+            filed.append(Filed(doc.doc_id, best.story_id, vector))
+            story_ids.append(best.story_id)
+        languages = {d.doc_id: _language(d) for d in fresh}
+        await self.store.save(
+            filed, list(changed.values()), [(languages[f.doc_id], list(counts[f.doc_id])) for f in filed]
+        )
         return story_ids

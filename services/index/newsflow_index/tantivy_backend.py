@@ -17,7 +17,7 @@ from typing import Any
 
 import tantivy
 
-from newsflow_index.backend import Match, SearchFilters, story_order
+from newsflow_index.backend import Match, SearchFilters, entity_names, story_order
 from newsflow_index.query import Atom, ParsedQuery
 from newsflow_shared.models import ExtractedDocument
 
@@ -52,7 +52,7 @@ _INDEXABLE_DATES = (datetime(1677, 9, 22, tzinfo=UTC), datetime(2262, 4, 11, tzi
 
 def index_fields(doc: ExtractedDocument) -> dict[str, Any]:
     """The tantivy fields for one document (pure; the whole record is kept in ``record``)."""
-    names = list(dict.fromkeys(e.text for e in doc.entities))
+    names = entity_names(doc)
     fields: dict[str, Any] = {
         "doc_id": doc.doc_id,
         "kind": DUPLICATE if doc.duplicate_of else CANONICAL,

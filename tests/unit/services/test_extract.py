@@ -63,6 +63,74 @@ def test_quotes_are_attributed_to_the_nearest_person_in_the_paragraph():
     assert (quote.speaker, quote.text) == ("Antony Blinken", "We have deep concerns about the plans,")
 
 
+def _people(body: str, *names: str, label: str = "PERSON") -> list[Mention]:
+    """Mentions of ``names`` at each place they occur in ``body``."""
+    found = []
+    for name in names:
+        start = body.find(name)
+        while start >= 0:
+            found.append(Mention(name, label, start, start + len(name)))
+            start = body.find(name, start + 1)
+    return canonicalize(sorted(found, key=lambda m: m.start))
+
+
+def test_straight_quotes_pair_in_order_so_narration_between_two_quotes_is_not_a_quote():
+    body = 'He called it "rigged" and said the count was "a disgrace to the whole country," Trump said.'
+    quotes = find_quotes(body, _people(body, "Trump"))
+    assert [(q.speaker, q.text) for q in quotes] == [("Trump", "a disgrace to the whole country,")]
+
+
+def test_the_quotes_of_other_languages_are_found():
+    for body, text in (
+        ("„Wir werden das schaffen, sagte sie“, so Merkel.", "Wir werden das schaffen, sagte sie"),
+        ("« Nous ne céderons pas face à la menace », a déclaré Macron.", "Nous ne céderons pas face à la menace"),
+        ("»Das ist ein schwerer Tag für uns«, sagte Scholz.", "Das ist ein schwerer Tag für uns"),
+        ("「私たちは最後まで戦い続けます」と首相は述べた。", "私たちは最後まで戦い続けます"),
+    ):
+        assert [q.text for q in find_quotes(body, [])] == [text]
+
+
+def test_scare_quotes_and_titles_in_quotes_are_not_quotes():
+    body = 'Critics called the plan "dead on arrival" as he appeared on "The Lead With Jake Tapper" on Monday.'
+    assert find_quotes(body, []) == []
+
+
+def test_the_speaker_is_the_subject_of_the_speech_verb_not_the_nearest_name():
+    body = (
+        "“We had to acknowledge that we had a big issue with trade,” said United Auto Workers "
+        "Secretary-Treasurer Gary Casteel, a critic of Clinton."
+    )
+    mentions = sorted(_people(body, "Gary Casteel", "Clinton") + _people(body, "United Auto Workers", label="ORG"),
+                      key=lambda m: m.start)  # fmt: skip
+    assert [q.speaker for q in find_quotes(body, mentions)] == ["Gary Casteel"]
+    body = "Recalling that moment, David Axelrod, who advised Barack Obama, said of Sanders: “Will he rally behind the nominee?”"
+    assert [q.speaker for q in find_quotes(body, _people(body, "David Axelrod", "Barack Obama", "Sanders"))] == [
+        "David Axelrod"
+    ]
+    body = "According to Jane Doe, the mayor, “the budget will not survive the winter at all.”"
+    assert [q.speaker for q in find_quotes(body, _people(body, "Jane Doe"))] == ["Jane Doe"]
+
+
+def test_he_said_and_a_paragraphs_second_quote_go_to_the_person_being_quoted():
+    body = (
+        "Senator Ann Lee met Bob Ray on Tuesday.\n\n"
+        "“The vote will happen this week,” she said. “We have the numbers to pass it.”\n\n"
+        "“Nobody expected it to be this close,” Lee added."
+    )
+    quotes = find_quotes(body, _people(body, "Ann Lee", "Bob Ray", "Lee"))
+    assert [q.speaker for q in quotes] == ["Ann Lee", "Ann Lee", "Ann Lee"]
+
+
+def test_a_long_quotation_runs_on_through_paragraphs_left_open():
+    body = "“This is the first paragraph of what she said,\n\n“and this is the second one of it,” Lee said."
+    quotes = find_quotes(body, _people(body, "Lee"))
+    assert [q.text for q in quotes] == [
+        "This is the first paragraph of what she said,",
+        "and this is the second one of it,",
+    ]
+    assert [q.speaker for q in quotes] == ["Lee", "Lee"]
+
+
 @pytest.fixture(scope="module")
 def stage():
     import asyncio
@@ -85,9 +153,30 @@ def test_entities_are_tagged_in_english_and_skipped_in_other_languages(stage):
         page=PageMetadata(header_lines=["Blinken Meets NATO Officials In Brussels"]),
     )
     out = stage.process(doc)
-    assert {"text": "Antony Blinken", "label": "PERSON"} in [e.model_dump() for e in out.entities]
+    entities = {(e.text, e.label): e.aliases for e in out.entities}
+    assert entities[("Antony Blinken", "PERSON")] == ("Blinken",), "the surname is an alias of the full name"
+    assert ("U.S.", "GPE") in entities and ("Brussels", "GPE") in entities
+    assert not any(text == "State" for text, _ in entities), "the office in 'Secretary of State' is no organisation"
     assert out.title == "Blinken Meets NATO Officials In Brussels"
-    assert stage.process(doc.model_copy(update={"language": "de"})).entities == []
+    assert stage.process(doc.model_copy(update={"language": "de"})).entities == [], "no German model: no entities"
+
+
+def test_french_pages_get_entities_from_the_french_model_in_the_same_labels(stage):
+    body = "Emmanuel Macron a reçu Olaf Scholz à l'Élysée mardi. « Nous sommes unis face à la crise », a déclaré Macron à Paris."
+    doc = StrippedDocument(
+        doc_id="f",
+        source="s",
+        body=body,
+        format="text",
+        language="fr",
+        fingerprint="f",
+        fetched_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    out = stage.process(doc)
+    labels = {e.text: e.label for e in out.entities}
+    assert labels["Emmanuel Macron"] == "PERSON" and labels["Olaf Scholz"] == "PERSON"
+    assert labels["Paris"] == "GPE", "WikiNER's LOC, a known city: a place like the English model's"
+    assert [(q.speaker, q.text) for q in out.quotes] == [("Emmanuel Macron", "Nous sommes unis face à la crise")]
 
 
 def test_a_date_without_a_year_takes_the_fetch_times_year():

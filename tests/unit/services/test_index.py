@@ -1,13 +1,24 @@
-"""The index service's pure parts: query language, story signatures and scores, the stage's routing."""
+"""The index service's pure parts: query language, story vectors and scores, the stage's routing."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from newsflow_index.query import Atom, parse_query
 from newsflow_index.stage import IndexStage
-from newsflow_index.stories import InMemoryStoryStore, StoryClusterer, StorySignature, story_score
+from newsflow_index.stories import (
+    STORY_THRESHOLD,
+    TERM_SHARE_CAP,
+    TITLE_WEIGHT,
+    InMemoryStoryStore,
+    Story,
+    StoryClusterer,
+    similarity,
+    term_counts,
+    weigh,
+)
 from newsflow_shared.models import Entity, ExtractedDocument
 from newsflow_shared.stage import Dropped
 
@@ -44,20 +55,46 @@ VISIT = (
 )
 
 
-def test_people_are_compared_by_surname_and_leads_by_content_words():
-    a = StorySignature.of(report("a", CALL, ["Joe Biden", "Vladimir Putin", "Biden"]))
-    assert a.people == {"biden": 2, "putin": 1}
-    assert "president" in a.lead and "by" not in a.lead
-    same = StorySignature.of(report("b", CALL_AGAIN, ["Biden", "Putin", "Biden"]))
-    other = StorySignature.of(report("c", VISIT, ["Antony Blinken"]))
-    assert story_score(a, same) > 0.35 > story_score(a, other)
+def vector_of(doc: ExtractedDocument, corpus: Sequence[ExtractedDocument]) -> dict[str, float]:
+    """``doc``'s story vector with document frequencies counted over ``corpus``."""
+    frequencies: Counter[str] = Counter(t for d in corpus for t in set(term_counts(d)))
+    return weigh(term_counts(doc), frequencies, len(corpus))
+
+
+def test_terms_are_content_words_cut_to_a_stem_with_title_and_names_weighted_up():
+    doc = report("a", CALL, ["Vladimir Putin"]).model_copy(update={"title": "Biden calls Putin"})
+    counts = term_counts(doc)
+    assert "the" not in counts and "by" not in counts and "about" not in counts, "stopwords are not terms"
+    assert "massin" in counts, "words are cut to a stem, so inflections meet"
+    assert counts["biden"] == 1 + TITLE_WEIGHT and counts["putin"] == (1 + TITLE_WEIGHT) * 1.5
+    german = report("g", "Die Bundesregierung und der Kanzler haben am Montag beraten", []).model_copy(
+        update={"language": "de"}
+    )
+    assert "die" not in term_counts(german) and "bundes" in term_counts(german)
+
+
+def test_a_report_of_the_same_event_scores_above_the_threshold_and_another_event_below():
+    corpus = [
+        report("a", CALL, ["Joe Biden", "Vladimir Putin"]),
+        report("b", CALL_AGAIN, ["Biden", "Putin"]),
+        report("c", VISIT, ["Antony Blinken"]),
+    ]
+    a, same, other = (vector_of(d, corpus) for d in corpus)
+    assert similarity(a, same) > STORY_THRESHOLD > similarity(a, other)
+
+
+def test_one_shared_name_alone_cannot_make_a_story():
+    only_name = {"trump": 1.0}
+    assert similarity(only_name, dict(only_name)) == TERM_SHARE_CAP < STORY_THRESHOLD
 
 
 def test_reports_dated_far_apart_are_never_one_story():
     day = datetime(2021, 4, 13, tzinfo=UTC)
-    a = StorySignature.of(report("a", CALL, ["Biden", "Putin"], day))
-    b = StorySignature.of(report("b", CALL, ["Biden", "Putin"], day + timedelta(days=30)))
-    assert story_score(a, b) == 0.0
+    vector = vector_of(report("a", CALL, ["Biden"]), [report("a", CALL, ["Biden"])])
+    story = Story("a")
+    story.add(vector, day.timestamp())
+    assert story.score(vector, (day + timedelta(days=1)).timestamp()) > STORY_THRESHOLD
+    assert story.score(vector, (day + timedelta(days=30)).timestamp()) == 0.0
 
 
 async def test_clusterer_groups_one_event_and_keeps_assignments_on_redelivery():
