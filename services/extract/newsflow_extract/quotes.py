@@ -123,6 +123,8 @@ _TITLE_JOINERS = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "at
 _PROPER_RUN = re.compile(r"(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]+")
 _NOT_A_NAME = frozenset(
     {"The", "A", "An", "He", "She", "They", "It", "I", "We", "This", "That", "But", "And", "Officials"}
+    # offices ("the US Secretary of State claimed"): a title, not a name
+    | {"State", "Secretary", "President", "Minister", "Ministry", "Department", "Office", "Government", "Spokesman"}
 )
 
 
@@ -195,7 +197,7 @@ class _Document:
 
     def _untagged_name(self, text: str, last: bool) -> str | None:
         runs = [r.group(0).strip() for r in _PROPER_RUN.finditer(text)]
-        runs = [r for r in runs if r.split()[0] not in _NOT_A_NAME]
+        runs = [r for r in runs if r.split()[0] not in _NOT_A_NAME and r.split()[-1] not in _NOT_A_NAME]
         if not runs:
             return None
         run = runs[-1] if last else runs[0]
@@ -243,7 +245,7 @@ class _Document:
         sentence_start = self.sentence_start(paragraph_start, span.start - 1)
         head_verbs = self.verbs(sentence_start, span.start - 1)
         if head_verbs:
-            verb = head_verbs[0]
+            verb = head_verbs[-1]  # the verb nearest the quote introduces it ("Rubio suggested …, while Cruz said")
             if verb.group(0).lower() in _ACCORDING_TO:
                 named = self.subject_after(verb.end(), span.start)
             else:

@@ -1,6 +1,8 @@
 """The search API and its web page, served over any index backend.
 
     GET /v1/search?q=&outlet=&language=&entity=&from=&to=&page=&per_page=&collapse=
+                               (anything else, or a value out of range: 422 naming the parameter)
+    GET /v1/export?q=&outlet=&language=&entity=&from=&to=&format=jsonl|csv|parquet   (streamed)
     GET /v1/documents/{doc_id}
     GET /v1/stories/{story_id}
     GET /openapi.json
@@ -12,60 +14,71 @@ Read-only, so no authentication; bind it to loopback (the default) or behind you
 
 from __future__ import annotations
 
-from datetime import datetime
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
-from newsflow_index import search
+from newsflow_index import export, search
 from newsflow_index.backend import IndexBackend, SearchFilters
-from newsflow_shared.dates import parse_iso
 from newsflow_shared.http_server import start_app
-from newsflow_shared.search_api import DocumentResponse, SearchResponse, StoryResponse
+from newsflow_shared.search_api import (
+    DocumentResponse,
+    ExportParams,
+    QueryParams,
+    SearchParams,
+    SearchResponse,
+    StoryResponse,
+)
 
 BACKEND_KEY = web.AppKey("backend", IndexBackend)
+Params = TypeVar("Params", bound=QueryParams)
 
 
-class BadRequest(ValueError):
-    """A request parameter that cannot be understood (answered with 400 and the reason)."""
+class InvalidParameter(ValueError):
+    """A query parameter that cannot be used as given (answered with 422, naming it)."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
 
 
-def _date(request: web.Request, name: str) -> datetime | None:
-    value = request.query.get(name, "").strip()
-    if not value:
-        return None
-    parsed = parse_iso(value)
-    if parsed is None:
-        raise BadRequest(f"{name}: not an ISO 8601 date or datetime: {value!r}")
-    return parsed  # a date without a zone is UTC, as every wire timestamp is
-
-
-def _int(request: web.Request, name: str, default: int) -> int:
-    value = request.query.get(name, "").strip()
+def query_params(request: web.Request, model: type[Params]) -> Params:
+    """The validated query string of a request (an empty value counts as absent)."""
+    given: dict[str, str] = {}
+    for name, value in request.query.items():
+        if name in given:
+            raise InvalidParameter(name, "given more than once")
+        given[name] = value
     try:
-        return int(value) if value else default
-    except ValueError as exc:
-        raise BadRequest(f"{name}: not an integer: {value!r}") from exc
+        return model.model_validate({k: v for k, v in given.items() if v.strip()})
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        name = ".".join(str(part) for part in problem["loc"]) or "query"
+        message = "unknown parameter" if problem["type"] == "extra_forbidden" else problem["msg"]
+        raise InvalidParameter(name, message.removeprefix("Value error, ")) from exc
 
 
-def search_request(request: web.Request) -> search.SearchRequest:
-    """The search request a query string describes."""
-    query = request.query
+def filters_of(params: QueryParams) -> SearchFilters:
+    return SearchFilters(
+        outlet=params.outlet,
+        language=params.language,
+        entity=params.entity,
+        published_from=params.published_from,
+        published_to=params.published_to,
+    )
+
+
+def search_request(params: SearchParams) -> search.SearchRequest:
+    """The search request validated parameters describe."""
     return search.SearchRequest(
-        query=query.get("q", ""),
-        filters=SearchFilters(
-            outlet=query.get("outlet") or None,
-            language=query.get("language") or None,
-            entity=query.get("entity") or None,
-            published_from=_date(request, "from"),
-            published_to=_date(request, "to"),
-        ),
-        page=_int(request, "page", 1),
-        per_page=_int(request, "per_page", 10),
-        collapse=query.get("collapse", "true").lower() not in ("false", "0", "no"),
+        query=params.q,
+        filters=filters_of(params),
+        page=params.page,
+        per_page=params.per_page,
+        collapse=params.collapse,
     )
 
 
@@ -77,12 +90,35 @@ def _not_found(what: str) -> web.Response:
     return web.json_response({"error": f"{what} not found"}, status=404)
 
 
+def _invalid(exc: InvalidParameter) -> web.Response:
+    return web.json_response({"error": str(exc), "parameter": exc.parameter}, status=422)
+
+
 async def _search(request: web.Request) -> web.Response:
     try:
-        wanted = search_request(request)
-    except BadRequest as exc:
-        return web.json_response({"error": str(exc)}, status=400)
-    return _json(await search.search(request.app[BACKEND_KEY], wanted))
+        params = query_params(request, SearchParams)
+    except InvalidParameter as exc:
+        return _invalid(exc)
+    return _json(await search.search(request.app[BACKEND_KEY], search_request(params)))
+
+
+async def _export(request: web.Request) -> web.StreamResponse:
+    try:
+        params = query_params(request, ExportParams)
+    except InvalidParameter as exc:
+        return _invalid(exc)
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": export.MEDIA_TYPES[params.format],
+            "Content-Disposition": f'attachment; filename="newsflow-export.{params.format}"',
+        }
+    )
+    await response.prepare(request)
+    async for chunk, _ in export.export_bytes(request.app[BACKEND_KEY], params.q, filters_of(params), params.format):
+        if chunk:
+            await response.write(chunk)
+    await response.write_eof()
+    return response
 
 
 async def _document(request: web.Request) -> web.Response:
@@ -112,6 +148,15 @@ async def _page(_: web.Request) -> web.Response:
     return web.Response(text=page, content_type="text/html")
 
 
+def query_parameters(model: type[QueryParams]) -> list[dict[str, Any]]:
+    """A route's query parameters, from the one model that validates them."""
+    properties = model.model_json_schema(by_alias=True)["properties"]
+    return [
+        {"name": name, "in": "query", "required": False, "description": schema.pop("description", ""), "schema": schema}
+        for name, schema in properties.items()
+    ]
+
+
 def openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 description of this API (schemas from the shared response models)."""
     _, schemas = models_json_schema(
@@ -134,7 +179,7 @@ def openapi() -> dict[str, Any]:
                 "description": "OK",
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
             },
-            "400" if missing == "bad request" else "404": {"description": missing},
+            "422" if missing.startswith("a parameter") else "404": {"description": missing},
         }
 
     return {
@@ -144,18 +189,22 @@ def openapi() -> dict[str, Any]:
             "/v1/search": {
                 "get": {
                     "summary": "Search the corpus",
-                    "parameters": [
-                        param("q", 'words (AND), "phrases", OR between alternatives, -excluded'),
-                        param("outlet", "only this outlet (case-insensitive)"),
-                        param("language", "only this ISO 639-1 language"),
-                        param("entity", "only documents naming this entity (case-insensitive)"),
-                        param("from", "published at or after (ISO 8601)"),
-                        param("to", "published at or before (ISO 8601)"),
-                        param("page", "1-based page", "integer"),
-                        param("per_page", f"results per page (≤ {search.MAX_PER_PAGE})", "integer"),
-                        param("collapse", "one result per story (default true)", "boolean"),
-                    ],
-                    "responses": answer(SearchResponse, "bad request"),
+                    "parameters": query_parameters(SearchParams),
+                    "responses": answer(SearchResponse, "a parameter is invalid or unknown (422, naming it)"),
+                }
+            },
+            "/v1/export": {
+                "get": {
+                    "summary": "Every matching document, one row each (doc_id, url, outlet, title, published, "
+                    "language, story_id, duplicate_of, body, entities, quotes), streamed",
+                    "parameters": query_parameters(ExportParams),
+                    "responses": {
+                        "200": {
+                            "description": "The file, streamed",
+                            "content": {media: {} for media in export.MEDIA_TYPES.values()},
+                        },
+                        "422": {"description": "a parameter is invalid or unknown (422, naming it)"},
+                    },
                 }
             },
             "/v1/documents/{doc_id}": {
@@ -187,6 +236,7 @@ def build_app(backend: IndexBackend) -> web.Application:
         return web.json_response(spec)
 
     app.router.add_get("/v1/search", _search)
+    app.router.add_get("/v1/export", _export)
     app.router.add_get("/v1/documents/{doc_id}", _document)
     app.router.add_get("/v1/stories/{story_id}", _story)
     app.router.add_get("/openapi.json", _openapi)

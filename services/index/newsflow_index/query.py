@@ -1,12 +1,13 @@
 """The search query language, parsed once so that every backend means the same thing by it.
 
-    ukraine border            both words (AND is the default)
+    ukraine border            both words (AND is the default; writing it changes nothing)
     "phone call"              the phrase
     biden OR putin            either; OR separates alternatives: ``a b OR c`` is (a AND b) OR c
     ukraine -crimea           ukraine without crimea; a query of exclusions only excludes from all
 
 Words are what the indexes tokenize: runs of letters and digits, lowercased (``Biden's`` is the
-phrase "biden s"). Nothing a user types is a syntax error; an empty query matches everything.
+phrase "biden s"). Nothing a user types is a syntax error; an empty query matches everything, and
+a query with no words at all ("(((", '"', "AND OR") matches nothing (search says why).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def parse_query(text: str) -> ParsedQuery:
     alternatives: list[tuple[Atom, ...]] = []
     clause: list[Atom] = []
     for token in _TOKEN.findall(text):
+        if token == "AND":  # the default between words, written out
+            continue
         if token == "OR":
             if clause:
                 alternatives.append(tuple(clause))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from newsflow_index.backend import IndexBackend, Match, SearchFilters
 from newsflow_index.query import parse_query
 from newsflow_shared.search_api import (
+    MAX_PER_PAGE,
     DocumentBrief,
     DocumentResponse,
     FacetCount,
@@ -22,7 +23,6 @@ from newsflow_shared.search_api import (
 
 MATCH_LIMIT = 1000
 FACET_VALUES = 10
-MAX_PER_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,20 @@ async def search(backend: IndexBackend, request: SearchRequest) -> SearchRespons
     """One page of results."""
     page, per_page = max(request.page, 1), min(max(request.per_page, 1), MAX_PER_PAGE)
     parsed = parse_query(request.query)
+    if parsed.matches_all and request.query.strip():
+        # "(((" or '"' parse to no words: answering with every document would be a lie.
+        return SearchResponse(
+            query=request.query,
+            total=0,
+            total_groups=0,
+            page=page,
+            per_page=per_page,
+            collapsed=request.collapse,
+            match_limit=MATCH_LIMIT,
+            facets={"outlet": [], "entity": []},
+            results=[],
+            notice=f"the query {request.query!r} has no words to match (only punctuation or operators)",
+        )
     matches = await backend.match(parsed, request.filters, MATCH_LIMIT)
     groups = _groups(matches, request.collapse)
     shown = groups[(page - 1) * per_page : page * per_page]

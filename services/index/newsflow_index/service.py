@@ -4,6 +4,7 @@ from redis.asyncio import Redis
 
 from newsflow_index.backend import IndexBackend
 from newsflow_index.cache import DocumentCache
+from newsflow_index.names import NameResolver, RedisNameStore
 from newsflow_index.stage import IndexStage
 from newsflow_index.stories import RedisStoryStore, StoryClusterer
 from newsflow_shared.settings import LocalSettings, Settings
@@ -29,4 +30,5 @@ def create_stage(settings: Settings, *, standalone: bool = False) -> IndexStage:
     redis = Redis.from_url(settings.redis.url)
     cache = DocumentCache(Redis.from_url(settings.redis.cache_url or settings.redis.url), settings.redis.cache_ttl_s)
     stories = StoryClusterer(RedisStoryStore(redis, settings.index.story_ttl_s))
-    return IndexStage(open_backend(settings), cache, stories, settings.index.min_commit_interval_s)
+    names = NameResolver(RedisNameStore(redis, settings.index.names_ttl_s))
+    return IndexStage(open_backend(settings), cache, stories, settings.index.min_commit_interval_s, names)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from newsflow_index.backend import IndexBackend
 from newsflow_index.cache import DocumentCache
+from newsflow_index.names import NameResolver
 from newsflow_index.stories import StoryClusterer
 from newsflow_shared import topics
 from newsflow_shared.models import ExtractedDocument
@@ -13,7 +14,8 @@ from newsflow_shared.stage import Dropped, Stage, StageResult, TransientError
 
 
 class IndexStage(Stage[ExtractedDocument, ExtractedDocument]):
-    """Assigns stories, upserts each batch into the backend (one commit) and caches it in Redis.
+    """Resolves lone surnames to the stream's full names, assigns stories, upserts each batch
+    into the backend (one commit) and caches it in Redis.
 
     A duplicate is stored as a link to its canonical document and recorded as dropped under its
     dedup reason: it is kept, but it is not a search hit of its own.
@@ -31,10 +33,12 @@ class IndexStage(Stage[ExtractedDocument, ExtractedDocument]):
         cache: DocumentCache | None,
         stories: StoryClusterer | None,
         min_commit_interval_s: float = 0.2,
+        names: NameResolver | None = None,
     ) -> None:
         self.backend = backend
         self.cache = cache
         self.stories = stories
+        self.names = names
         # Every batch is one commit, whose cost (and that of the segment merges it leads to)
         # hardly depends on its size: spacing batches lets documents arriving under load share a
         # commit instead of taking the CPU the extract stage needs (docs/performance.md).
@@ -45,6 +49,10 @@ class IndexStage(Stage[ExtractedDocument, ExtractedDocument]):
 
     async def process_batch(self, docs: Sequence[ExtractedDocument]) -> list[StageResult]:
         canonical = [d for d in docs if d.duplicate_of is None]
+        if self.names is not None:
+            resolved = {d.doc_id: d for d in await self.names.resolve(canonical)}
+            docs = [resolved.get(d.doc_id, d) if d.duplicate_of is None else d for d in docs]
+            canonical = [resolved[d.doc_id] for d in canonical]
         story_ids = await self.stories.assign(canonical) if self.stories else [d.doc_id for d in canonical]
         story_of = dict(zip((d.doc_id for d in canonical), story_ids, strict=True))
         stored = [ExtractedDocument(**doc.stamped(self.name, story_id=story_of.get(doc.doc_id))) for doc in docs]

@@ -8,21 +8,25 @@ story is the centroid of its reports' vectors:
 - **terms**: lowercased words of three or more letters and numbers of two or more digits, minus
   the stopwords of the document's language (``stopwordsiso``), cut to ``STEM_CHARS`` characters,
   a language-independent stand-in for stemming (German, Spanish, Polish and Turkish inflect the
-  ends of words); title words count ``TITLE_WEIGHT`` times, words inside named entities
-  ``ENTITY_BOOST`` times. No model: the same rule holds in every language with spaces.
+  ends of words); title words (else the URL slug's: "/biden-calls-putin-1234") count
+  ``TITLE_WEIGHT`` times, words inside named entities ``ENTITY_BOOST`` times, and the outlet's
+  own name not at all. No model: the same rule holds in every language with spaces.
 - **rarity**: document frequencies counted per language as documents are filed (``DF_SLOTS``
   hashed counters, so memory is fixed however large the vocabulary grows): a word every report
   uses weighs little, a surname in three reports a lot. Per language, because in a mostly
   English stream every Turkish word is "rare", and Turkish reports of unrelated events would
   then share heavy terms.
 - **score**: the cosine of a document and a story centroid, where no single shared term may
-  contribute more than ``TERM_SHARE_CAP``: one shared surname ("Trump") or one handle
-  ("twitter") can never make two reports one story on its own.
+  contribute more than ``TERM_SHARE_CAP`` (below the threshold): one shared surname ("Trump")
+  or one handle ("twitter") can never make two reports one story on its own.
 - **when**: a document dated more than ``MAX_DAYS_APART`` from every dated report of a story
   never joins it.
+- **cold start**: while a language has few documents counted, rarity is guesswork, so the
+  threshold is raised (``COLD_START_DOCUMENTS``).
 
-A document joins the best-scoring story when the score reaches ``STORY_THRESHOLD`` (calibrated
-with pair-grouped cross-validation on rated news pairs, ``make eval``; docs/decisions.md #17),
+A document joins the best-scoring story when the score reaches ``STORY_THRESHOLD`` (the value
+pair-grouped cross-validation on rated news pairs picks, ``make eval``; ``TERM_SHARE_CAP`` was
+chosen among a few variants the same way; docs/decisions.md #18),
 else it starts its own (``story_id`` = its ``doc_id``). Comparing with the centroid, not with
 the closest single report, keeps a story from chaining through one off-topic member. Candidates
 are the stories that list one of the document's ``PROBE_TERMS`` strongest terms among their
@@ -38,7 +42,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from typing import Protocol
@@ -61,8 +65,15 @@ CENTROID_TERMS = 120
 PROBE_TERMS = 10
 STORIES_PER_TERM = 50
 CANDIDATE_STORIES = 60
-TERM_SHARE_CAP = 0.12
+TERM_SHARE_CAP = 0.16
 STORY_THRESHOLD = 0.22
+COLD_START_DOCUMENTS = 3
+"""While a language's counts rest on few documents, the threshold is raised by this many over
+their number: with N documents counted, the commonest and the rarest word differ in weight by at
+most log(1 + N) + 1 to 1, so reports of one topic score as if they shared rare words (the seeds,
+arriving one by one: 0.20-0.29 for different events at N <= 5, 0.11-0.17 once counted together;
+the same event 0.54-0.58). Calibrated on the seeds (the only cold start we have); at a few
+hundred documents the raise is under 1%."""
 MAX_DAYS_APART = 4.0
 DF_SLOTS = 1 << 20
 """Hashed document-frequency counters (u32 each: 4 MB in Redis). A collision only makes a rare
@@ -165,19 +176,23 @@ class Story:
     size: int = 0
     first: float | None = None
     last: float | None = None
+    _unit_vector: dict[str, float] | None = field(default=None, repr=False, compare=False)
 
     def score(self, vector: Mapping[str, float], published: float | None) -> float:
         """How well a document with ``vector`` fits this story, in [0, 1] (0 when out of its time)."""
         if published is not None and self.first is not None and self.last is not None:
             if published < self.first - MAX_DAYS_APART * 86400 or published > self.last + MAX_DAYS_APART * 86400:
                 return 0.0
-        return similarity(vector, _unit(self.vector))
+        if self._unit_vector is None:  # scored against every document of a batch: normalized once
+            self._unit_vector = _unit(self.vector)
+        return similarity(vector, self._unit_vector)
 
     def add(self, vector: Mapping[str, float], published: float | None) -> None:
         summed = dict(self.vector)
         for term, weight in vector.items():
             summed[term] = summed.get(term, 0.0) + weight
         self.vector = dict(sorted(summed.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS])
+        self._unit_vector = None
         self.size += 1
         if published is not None:
             self.first = published if self.first is None else min(self.first, published)
@@ -321,7 +336,10 @@ class InMemoryStoryStore:
         return {t: self._listing.get(t, [])[-STORIES_PER_TERM:][::-1] for t in terms}
 
     async def stories(self, story_ids: Sequence[str]) -> dict[str, Story]:
-        return {s: Story.from_json(s, self._stories[s].to_json()) for s in story_ids if s in self._stories}
+        # Copies, as Redis hands out: the clusterer's changes count only once saved.
+        return {
+            s: replace(self._stories[s], vector=dict(self._stories[s].vector)) for s in story_ids if s in self._stories
+        }
 
     async def save(
         self, filed: Sequence[Filed], stories: Sequence[Story], counted: Sequence[tuple[str, Iterable[str]]]
@@ -361,6 +379,7 @@ class StoryClusterer:
         fresh = [d for d in docs if d.doc_id not in known]
         counts = {d.doc_id: term_counts(d) for d in fresh}
         vectors: dict[str, dict[str, float]] = {}
+        thresholds: dict[str, float] = {}
         for language in sorted({_language(d) for d in fresh}):
             batch = [d.doc_id for d in fresh if _language(d) == language]
             documents, stored = await self.store.frequencies(language, sorted({t for i in batch for t in counts[i]}))
@@ -368,12 +387,15 @@ class StoryClusterer:
             frequencies = Counter(stored)
             frequencies.update(t for i in batch for t in counts[i])
             vectors.update((i, weigh(counts[i], frequencies, documents + len(batch))) for i in batch)
+            thresholds.update(
+                (i, self.threshold * (1 + COLD_START_DOCUMENTS / (documents + len(batch)))) for i in batch
+            )
         listed = await self.store.listing(sorted({t for v in vectors.values() for t in probe_terms(v)}))
-        wanted: Counter[str] = Counter()
-        for vector in vectors.values():
+        candidates: dict[str, list[str]] = {}
+        for doc_id, vector in vectors.items():
             hits = Counter(s for t in probe_terms(vector) for s in listed.get(t, []))
-            wanted.update(s for s, _ in hits.most_common(CANDIDATE_STORIES))
-        stories = await self.store.stories(sorted(wanted))
+            candidates[doc_id] = [s for s, _ in hits.most_common(CANDIDATE_STORIES)]
+        stories = await self.store.stories(sorted({s for ids in candidates.values() for s in ids}))
         filed: list[Filed] = []
         changed: dict[str, Story] = {}
         story_ids: list[str] = []
@@ -383,9 +405,13 @@ class StoryClusterer:
                 continue
             vector, published = vectors[doc.doc_id], _timestamp(doc)
             probes = set(probe_terms(vector))
-            pool = [s for s in stories.values() if probes & s.vector.keys()]
+            # Its candidates, and the stories this batch changed that share one of its probe terms.
+            pool = [stories[s] for s in candidates[doc.doc_id] if s in stories]
+            pool += [
+                s for s in changed.values() if s.story_id not in candidates[doc.doc_id] and probes & s.vector.keys()
+            ]
             best = max(pool, key=lambda s: (s.score(vector, published), s.story_id), default=None)
-            if best is None or best.score(vector, published) < self.threshold:
+            if best is None or best.score(vector, published) < thresholds[doc.doc_id]:
                 best = Story(doc.doc_id)
                 stories[best.story_id] = best
             best.add(vector, published)

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from newsflow_index.names import InMemoryNameStore, NameResolver
 from newsflow_index.query import Atom, parse_query
 from newsflow_index.stage import IndexStage
 from newsflow_index.stories import (
@@ -31,6 +32,8 @@ def test_query_language():
     assert parse_query("Biden's").alternatives == ((Atom(("biden", "s")),),)
     assert parse_query("  OR ( ) *** ").matches_all
     assert parse_query('"unclosed phrase').alternatives == ((Atom(("unclosed", "phrase")),),)
+    assert parse_query("ukraine AND border") == parse_query("ukraine border"), "AND is the default"
+    assert parse_query("AND OR").matches_all and parse_query('"').matches_all
 
 
 def report(doc_id: str, lead: str, people: Sequence[str], published: datetime | None = None) -> ExtractedDocument:
@@ -41,6 +44,7 @@ def report(doc_id: str, lead: str, people: Sequence[str], published: datetime | 
         body=lead,
         entities=[Entity(text=p, label="PERSON") for p in people],
         published=published,
+        language="en",
         fingerprint=doc_id,
         fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
@@ -127,3 +131,28 @@ async def test_index_stage_stores_duplicates_as_links_and_counts_them_as_duplica
     assert isinstance(indexed, ExtractedDocument) and indexed.story_id == "a" and "index" in indexed.timestamps
     assert isinstance(dropped, Dropped) and dropped.reason == "duplicate_exact"
     assert [(d.doc_id, d.duplicate_of) for d in backend.stored] == [("a", None), ("b", "a")]
+
+
+def _named(doc_id: str, *people: str) -> ExtractedDocument:
+    return report(doc_id, "text", list(people))
+
+
+async def test_a_lone_surname_takes_the_full_name_the_stream_uses_once_it_clearly_dominates():
+    names = NameResolver(InMemoryNameStore())
+    [alone] = await names.resolve([_named("a", "Blinken")])
+    assert [e.text for e in alone.entities] == ["Blinken"], "no full name seen yet: kept as written"
+    await names.resolve([_named("b", "Antony Blinken"), _named("c", "Antony Blinken", "Putin")])
+    [later] = await names.resolve([_named("d", "Blinken", "Vladimir Putin")])
+    assert [(e.text, e.aliases) for e in later.entities] == [("Antony Blinken", ("Blinken",)), ("Vladimir Putin", ())]
+
+
+async def test_an_ambiguous_surname_is_left_alone_and_redeliveries_count_once():
+    names = NameResolver(InMemoryNameStore())
+    jane, john = _named("j1", "Jane Smith"), _named("j2", "John Smith")
+    await names.resolve([jane, _named("j3", "Jane Smith"), john, _named("j4", "John Smith")])
+    [lone] = await names.resolve([_named("s", "Smith")])
+    assert [e.text for e in lone.entities] == ["Smith"], "two full names share the surname: no merge"
+    for _ in range(5):
+        await names.resolve([jane])  # redelivered: not five more votes for Jane
+    [still] = await names.resolve([_named("s2", "Smith")])
+    assert [e.text for e in still.entities] == ["Smith"]

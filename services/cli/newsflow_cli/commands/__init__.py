@@ -2,7 +2,7 @@
 
 A command module has ``register(commands)``, which adds its sub-parser with
 ``set_defaults(handler=...)``; the handler takes the parsed arguments and returns the exit status.
-Commands that only read (``search``, ``serve``, ``status``, ``migrate``) load ``LocalSettings``,
+Commands that only read (``search``, ``export``, ``serve``, ``status``, ``migrate``) load ``LocalSettings``,
 which needs no broker or Redis address.
 """
 
@@ -11,12 +11,26 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from newsflow_cli.commands import dlq, extract, ingest_api, migrate, poll, run, search, serve, service, status, submit
+from newsflow_cli.commands import (
+    dlq,
+    export,
+    extract,
+    ingest_api,
+    migrate,
+    poll,
+    run,
+    search,
+    serve,
+    service,
+    status,
+    submit,
+)
 
 COMMANDS: tuple[ModuleType, ...] = (
     run,
     extract,
     search,
+    export,
     serve,
     ingest_api,
     poll,
