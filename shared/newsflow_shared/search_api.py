@@ -21,6 +21,15 @@ class _ApiModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+def true_or_false(value: object) -> object:
+    """A query-string boolean: exactly "true" or "false" (any case); "maybe" or "1" is refused."""
+    if isinstance(value, str):
+        if value.lower() not in ("true", "false"):
+            raise ValueError(f"not true or false: {value!r}")
+        return value.lower() == "true"
+    return value
+
+
 class QueryParams(BaseModel):
     """A query and its filters, as ``/v1/search`` and ``/v1/export`` take them. Anything a request
     model does not describe is refused (HTTP 422, naming the parameter): a typo ("per-page") or
@@ -53,14 +62,7 @@ class SearchParams(QueryParams):
     per_page: int = Field(10, ge=1, le=MAX_PER_PAGE, description=f"results per page (1 to {MAX_PER_PAGE})")
     collapse: bool = Field(True, description="one result per story: true or false")
 
-    @field_validator("collapse", mode="before")
-    @classmethod
-    def _strict_boolean(cls, value: object) -> object:
-        if isinstance(value, str):
-            if value.lower() not in ("true", "false"):
-                raise ValueError(f"not true or false: {value!r}")
-            return value.lower() == "true"
-        return value
+    _collapse = field_validator("collapse", mode="before")(true_or_false)
 
 
 class ExportParams(QueryParams):
@@ -149,3 +151,83 @@ class StoryResponse(_ApiModel):
     story_id: str
     documents: list[DocumentBrief]
     duplicates: dict[str, list[DocumentBrief]]
+
+
+class TimelineParams(QueryParams):
+    """``/v1/timeline``'s query string: attention over time for a query and its filters."""
+
+    interval: Literal["hour", "day", "week"] = Field("day", description="bucket width: hour, day or week")
+    by_outlet: bool = Field(False, description="also count each bucket's documents per outlet: true or false")
+
+    _by_outlet = field_validator("by_outlet", mode="before")(true_or_false)
+
+
+class StoriesParams(QueryParams):
+    """``/v1/stories``' query string: the stories, latest (by last report) or largest first."""
+
+    sort: Literal["latest", "largest"] = Field("latest", description="latest or largest")
+    page: int = Field(1, ge=1, description="1-based page")
+    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE, description=f"stories per page (1 to {MAX_PER_PAGE})")
+
+
+class Bucket(_ApiModel):
+    """One interval of a timeline."""
+
+    start: datetime
+    documents: int
+    stories: int
+    outlets: dict[str, int] = Field(default_factory=dict, description="documents per outlet (with by_outlet)")
+
+
+class TimelineResponse(_ApiModel):
+    """Matching documents and distinct stories per interval (documents without a date are counted apart)."""
+
+    query: str
+    interval: str
+    total: int
+    undated: int
+    buckets: list[Bucket]
+    notice: str | None = None
+
+
+class StorySummary(_ApiModel):
+    """A story as the front page lists it."""
+
+    story_id: str
+    headline: str | None = Field(description="The earliest report's title.")
+    headline_doc_id: str
+    lead: str = Field(description="The start of the earliest report's body.")
+    reports: int
+    outlets: list[str]
+    first_seen: datetime | None
+    last_seen: datetime | None
+    people: list[str]
+    places: list[str]
+    sparkline: list[int] = Field(description="Reports per day from the first to the last (at most 30 days).")
+
+
+class StoriesResponse(_ApiModel):
+    sort: str
+    total: int = Field(description="Stories with at least one matching report.")
+    page: int
+    per_page: int
+    stories: list[StorySummary]
+
+
+class QuoteBrief(_ApiModel):
+    speaker: str | None
+    text: str
+    doc_id: str
+    title: str | None
+    published: datetime | None
+
+
+class EntityResponse(_ApiModel):
+    """One entity: how often it is named over time, its stories, its company, its words."""
+
+    name: str
+    documents: int
+    timeline: list[Bucket]
+    stories: list[StorySummary]
+    co_occurring: list[FacetCount]
+    quotes: list[QuoteBrief] = Field(description="Quotes this entity is the speaker of, newest first.")

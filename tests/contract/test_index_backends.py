@@ -72,6 +72,16 @@ async def test_filters(filled: IndexBackend):
     assert await ids(filled, "ukraine", published_to=datetime(2021, 4, 12, tzinfo=UTC)) == ["blinken"]
 
 
+async def test_matches_carry_what_facets_timelines_and_stories_need(filled: IndexBackend):
+    matches = {m.doc_id: m for m in await filled.match(parse_query(""), SearchFilters(), 100)}
+    expected = {d.doc_id: d for d in CORPUS if d.duplicate_of is None}
+    assert matches.keys() == expected.keys()
+    for doc_id, match in matches.items():
+        doc = expected[doc_id]
+        assert (match.story_id, match.outlet, match.published) == (doc.story_id, doc.outlet, doc.published), doc_id
+        assert match.entities == tuple(e.text for e in doc.entities), doc_id
+
+
 async def test_ranking_puts_the_better_match_first(filled: IndexBackend):
     matches = await filled.match(parse_query("putin OR rain"), SearchFilters(), 10)
     assert {m.doc_id for m in matches} == {"call", "call-2", "weather"}

@@ -84,7 +84,15 @@ async def test_documents_and_stories_by_id(api: httpx.AsyncClient):
 async def test_openapi_describes_every_route_and_its_schemas(api: httpx.AsyncClient):
     spec = (await api.get("/openapi.json")).json()
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/v1/search", "/v1/export", "/v1/documents/{doc_id}", "/v1/stories/{story_id}"}
+    assert set(spec["paths"]) == {
+        "/v1/search",
+        "/v1/export",
+        "/v1/stories",
+        "/v1/timeline",
+        "/v1/entities/{name}",
+        "/v1/documents/{doc_id}",
+        "/v1/stories/{story_id}",
+    }
     assert {"SearchResponse", "DocumentResponse", "StoryResponse", "DocumentBrief"} <= set(
         spec["components"]["schemas"]
     )
@@ -130,3 +138,50 @@ async def test_exports_stream_every_matching_document_in_each_format(api: httpx.
     assert (await api.get("/v1/export", params={"format": "xlsx"})).json()["parameter"] == "format"
     nothing = await api.get("/v1/export", params={"q": "((("})
     assert nothing.status_code == 200 and nothing.content == b""
+
+
+async def test_the_stories_latest_and_largest_with_headline_outlets_and_sparkline(api: httpx.AsyncClient):
+    from newsflow_shared.search_api import StoriesResponse
+
+    latest = StoriesResponse.model_validate_json((await api.get("/v1/stories")).content)
+    assert [s.story_id for s in latest.stories] == ["weather", "story-call", "blinken"], "by last report"
+    call = latest.stories[1]
+    assert (call.headline, call.headline_doc_id, call.reports) == ("Biden and Putin talk", "call", 2)
+    assert sorted(call.outlets) == ["RFE/RL", "Reuters"] and call.sparkline == [2]
+    assert call.people == ["Joe Biden", "Vladimir Putin"] and call.lead.startswith("President Joe Biden")
+    largest = StoriesResponse.model_validate_json((await api.get("/v1/stories", params={"sort": "largest"})).content)
+    assert largest.stories[0].story_id == "story-call" and largest.total == 3
+    about = StoriesResponse.model_validate_json(
+        (await api.get("/v1/stories", params={"entity": "antony blinken"})).content
+    )
+    assert [s.story_id for s in about.stories] == ["blinken"]
+    for params in ({"sort": "random"}, {"per_page": "0"}):
+        assert (await api.get("/v1/stories", params=params)).status_code == 422
+
+
+async def test_a_timeline_counts_documents_and_stories_per_interval(api: httpx.AsyncClient):
+    from newsflow_shared.search_api import TimelineResponse
+
+    daily = TimelineResponse.model_validate_json(
+        (await api.get("/v1/timeline", params={"q": "ukraine", "by_outlet": "true"})).content
+    )
+    assert [(b.start.day, b.documents, b.stories) for b in daily.buckets] == [(11, 1, 1), (12, 0, 0), (13, 2, 1)]
+    assert daily.buckets[-1].outlets == {"RFE/RL": 1, "Reuters": 1} and daily.total == 3
+    weekly = TimelineResponse.model_validate_json(
+        (await api.get("/v1/timeline", params={"q": "ukraine", "interval": "week"})).content
+    )
+    assert [(b.start.isoformat()[:10], b.documents) for b in weekly.buckets] == [("2021-04-05", 1), ("2021-04-12", 2)]
+    assert (await api.get("/v1/timeline", params={"interval": "month"})).json()["parameter"] == "interval"
+    nothing = TimelineResponse.model_validate_json((await api.get("/v1/timeline", params={"q": "((("})).content)
+    assert nothing.buckets == [] and nothing.notice
+
+
+async def test_an_entity_page_has_its_mentions_stories_company_and_quotes(api: httpx.AsyncClient):
+    from newsflow_shared.search_api import EntityResponse
+
+    page = EntityResponse.model_validate_json((await api.get("/v1/entities/joe biden")).content)
+    assert (page.name, page.documents) == ("Joe Biden", 2), "canonical documents only, not the copy"
+    assert [s.story_id for s in page.stories] == ["story-call"]
+    assert [(c.value, c.count) for c in page.co_occurring] == [("Vladimir Putin", 2)]
+    assert [(b.start.day, b.documents) for b in page.timeline] == [(13, 2)]
+    assert (await api.get("/v1/entities/nobody at all")).status_code == 404

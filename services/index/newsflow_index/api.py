@@ -3,6 +3,9 @@
     GET /v1/search?q=&outlet=&language=&entity=&from=&to=&page=&per_page=&collapse=
                                (anything else, or a value out of range: 422 naming the parameter)
     GET /v1/export?q=&outlet=&language=&entity=&from=&to=&format=jsonl|csv|parquet   (streamed)
+    GET /v1/stories?sort=latest|largest&q=&from=&outlet=&entity=&page=&per_page=
+    GET /v1/timeline?q=&outlet=&language=&entity=&from=&to=&interval=hour|day|week&by_outlet=
+    GET /v1/entities/{name}
     GET /v1/documents/{doc_id}
     GET /v1/stories/{story_id}
     GET /openapi.json
@@ -21,16 +24,21 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
-from newsflow_index import export, search
+from newsflow_index import export, search, views
 from newsflow_index.backend import IndexBackend, SearchFilters
 from newsflow_shared.http_server import start_app
 from newsflow_shared.search_api import (
     DocumentResponse,
+    EntityResponse,
     ExportParams,
     QueryParams,
     SearchParams,
     SearchResponse,
+    StoriesParams,
+    StoriesResponse,
     StoryResponse,
+    TimelineParams,
+    TimelineResponse,
 )
 
 BACKEND_KEY = web.AppKey("backend", IndexBackend)
@@ -121,6 +129,29 @@ async def _export(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def _timeline(request: web.Request) -> web.Response:
+    try:
+        params = query_params(request, TimelineParams)
+    except InvalidParameter as exc:
+        return _invalid(exc)
+    backend = request.app[BACKEND_KEY]
+    return _json(await views.timeline(backend, params.q, filters_of(params), params.interval, params.by_outlet))
+
+
+async def _stories(request: web.Request) -> web.Response:
+    try:
+        params = query_params(request, StoriesParams)
+    except InvalidParameter as exc:
+        return _invalid(exc)
+    backend = request.app[BACKEND_KEY]
+    return _json(await views.stories(backend, params.q, filters_of(params), params.sort, params.page, params.per_page))
+
+
+async def _entity(request: web.Request) -> web.Response:
+    found = await views.entity(request.app[BACKEND_KEY], request.match_info["name"])
+    return _json(found) if found else _not_found("entity")
+
+
 async def _document(request: web.Request) -> web.Response:
     found = await search.document(request.app[BACKEND_KEY], request.match_info["doc_id"])
     return _json(found) if found else _not_found("document")
@@ -160,7 +191,17 @@ def query_parameters(model: type[QueryParams]) -> list[dict[str, Any]]:
 def openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 description of this API (schemas from the shared response models)."""
     _, schemas = models_json_schema(
-        [(m, "serialization") for m in (SearchResponse, DocumentResponse, StoryResponse)],
+        [
+            (m, "serialization")
+            for m in (
+                SearchResponse,
+                DocumentResponse,
+                StoryResponse,
+                StoriesResponse,
+                TimelineResponse,
+                EntityResponse,
+            )
+        ],
         ref_template="#/components/schemas/{model}",
     )
 
@@ -180,6 +221,15 @@ def openapi() -> dict[str, Any]:
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
             },
             "422" if missing.startswith("a parameter") else "404": {"description": missing},
+        }
+
+    def listing(summary: str, model: type[QueryParams], response: type[BaseModel]) -> dict[str, Any]:
+        return {
+            "get": {
+                "summary": summary,
+                "parameters": query_parameters(model),
+                "responses": answer(response, "a parameter is invalid or unknown (422, naming it)"),
+            }
         }
 
     return {
@@ -205,6 +255,23 @@ def openapi() -> dict[str, Any]:
                         },
                         "422": {"description": "a parameter is invalid or unknown (422, naming it)"},
                     },
+                }
+            },
+            "/v1/stories": listing(
+                "The stories with a matching report, latest (by last report) or largest first",
+                StoriesParams,
+                StoriesResponse,
+            ),
+            "/v1/timeline": listing(
+                "Matching documents and stories per hour, day or week (per outlet optionally)",
+                TimelineParams,
+                TimelineResponse,
+            ),
+            "/v1/entities/{name}": {
+                "get": {
+                    "summary": "An entity: mentions per day, its largest stories, who it appears with, its quotes",
+                    "parameters": [param("name", "the entity's canonical name (case-insensitive)", where="path")],
+                    "responses": answer(EntityResponse, "no document names this entity"),
                 }
             },
             "/v1/documents/{doc_id}": {
@@ -237,6 +304,9 @@ def build_app(backend: IndexBackend) -> web.Application:
 
     app.router.add_get("/v1/search", _search)
     app.router.add_get("/v1/export", _export)
+    app.router.add_get("/v1/timeline", _timeline)
+    app.router.add_get("/v1/stories", _stories)
+    app.router.add_get("/v1/entities/{name}", _entity)
     app.router.add_get("/v1/documents/{doc_id}", _document)
     app.router.add_get("/v1/stories/{story_id}", _story)
     app.router.add_get("/openapi.json", _openapi)

@@ -48,6 +48,7 @@ class Match:
     story_id: str
     outlet: str | None
     entities: tuple[str, ...]
+    published: datetime | None = None
 
 
 class IndexBackend(Protocol):

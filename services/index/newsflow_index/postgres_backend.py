@@ -169,11 +169,11 @@ class PostgresBackend:
         score = sql.SQL("ts_rank_cd(tsv, {})").format(tsquery) if tsquery is not None else sql.SQL("1.0")
         rows = await self._fetch(
             sql.SQL(
-                "SELECT doc_id, {score}::float8, story_id, outlet, entity_names FROM documents"
+                "SELECT doc_id, {score}::float8, story_id, outlet, entity_names, published FROM documents"
                 " WHERE {where} ORDER BY 2 DESC, doc_id LIMIT {limit}"
             ).format(score=score, where=sql.SQL(" AND ").join(conditions), limit=sql.Literal(limit))
         )
-        return [Match(d, float(s), story, outlet, tuple(names)) for d, s, story, outlet, names in rows]
+        return [Match(d, float(s), story, outlet, tuple(names), at) for d, s, story, outlet, names, at in rows]
 
     async def _records(self, where: sql.Composable) -> list[ExtractedDocument]:
         rows = await self._fetch(sql.SQL("SELECT record FROM documents WHERE {}").format(where))

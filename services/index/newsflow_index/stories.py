@@ -66,7 +66,7 @@ PROBE_TERMS = 10
 STORIES_PER_TERM = 50
 CANDIDATE_STORIES = 60
 TERM_SHARE_CAP = 0.16
-STORY_THRESHOLD = 0.22
+STORY_THRESHOLD = 0.28
 COLD_START_DOCUMENTS = 3
 """While a language's counts rest on few documents, the threshold is raised by this many over
 their number: with N documents counted, the commonest and the rarest word differ in weight by at

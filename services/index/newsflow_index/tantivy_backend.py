@@ -22,7 +22,7 @@ from newsflow_index.query import Atom, ParsedQuery
 from newsflow_shared.models import ExtractedDocument
 
 WRITER_HEAP_BYTES = 64 << 20
-SCHEMA_VERSION = "v3"
+SCHEMA_VERSION = "v4"
 """The index lives in ``<index_dir>/<SCHEMA_VERSION>``: a schema change starts a new index
 (re-fill it with ``newsflow dlq replay``-style re-ingestion) instead of failing to open the old."""
 SEARCHED_FIELDS = ("title", "body", "entity")
@@ -38,7 +38,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("title", stored=True)
     builder.add_text_field("body", stored=True)
     builder.add_text_field("entity", stored=False)
-    builder.add_date_field("published", stored=False, indexed=True, fast=True)
+    builder.add_date_field("published", stored=True, indexed=True, fast=True)  # stored: timelines read it
     # Stored, never searched: as a raw-tokenized text field each record was also one term of
     # 10-100 KB in the term dictionary, which every segment merge rebuilt; as bytes, the index
     # service used half the CPU per commit (docs/performance.md).
@@ -162,6 +162,7 @@ class TantivyBackend:
                     story_id=stored["story_id"][0],
                     outlet=stored["outlet"][0] or None,
                     entities=tuple(e for e in stored["entity_name"] if e),
+                    published=(stored.to_dict().get("published") or [None])[0],
                 )
             )
         return sorted(matches, key=lambda m: (-m.score, m.doc_id))
