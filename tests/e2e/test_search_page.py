@@ -146,3 +146,51 @@ async def test_a_screenshot_of_the_results(page_address: str, tmp_path: Path):
     written = sum(1 for share in results if share > 0.01)
     assert written > 150, f"only {written} rows carry text: the results did not render"
     assert written > 1.5 * sum(1 for share in nothing if share > 0.01), "results show more than an empty search"
+
+
+def rendered(dom: str) -> str:
+    """The page as rendered, without its script (whose templates hold the same class names)."""
+    return dom.split("<script")[0]
+
+
+async def test_the_front_page_lists_the_latest_stories_with_outlets_and_reports(page_address: str, tmp_path: Path):
+    dom = rendered(await chromium(tmp_path, "--dump-dom", page_address))
+    assert "3 stories" in dom
+    cards = dom.split('class="story"')[1:]
+    assert len(cards) == 3 and "Rain on Friday" in cards[0], "latest first: the June story leads"
+    call = next(c for c in cards if "Biden and Putin talk" in c)
+    assert "2 reports" in call and "2 outlets" in call and 'href="/stories/story-call"' in call
+    assert 'href="/entities/Joe%20Biden"' in call, "its people link to their entity pages"
+
+
+async def test_a_story_page_lists_its_reports_in_time_order_with_copies_folded(page_address: str, tmp_path: Path):
+    dom = rendered(await chromium(tmp_path, "--dump-dom", f"{page_address}stories/story-call"))
+    reports = dom.split('class="report"')[1:]
+    assert [r.split('data-doc-id="')[1].split('"')[0] for r in reports] == ["call", "call-2"]
+    assert "2 reports from 2 outlets" in dom and "1 copy" in reports[0] and "new: " in reports[0]
+
+
+async def test_an_entity_page_shows_its_stories_chart_and_company(page_address: str, tmp_path: Path):
+    dom = rendered(await chromium(tmp_path, "--dump-dom", f"{page_address}entities/Vladimir%20Putin"))
+    assert "Vladimir Putin" in dom and "2 documents" in dom
+    assert 'data-story-id="story-call"' in dom and "Joe Biden" in dom.split("appears with")[1]
+    chart = dom.split('class="chart"')[1].split("</div></div>")[0]
+    assert chart.count('class="bar"') == 1, "one day of mentions, one bar"
+
+
+async def test_a_search_shows_its_timeline_above_the_results(page_address: str, tmp_path: Path):
+    dom = rendered(await chromium(tmp_path, "--dump-dom", f"{page_address}?q=ukraine"))
+    chart = dom.split('class="chart"')[1].split("</div></div>")[0]
+    assert chart.count('class="bar"') == 3, "11, 12 and 13 April: one bar a day, the empty day too"
+
+
+async def test_no_page_scrolls_sideways_on_a_phone_and_screenshots_at_both_widths(page_address: str, tmp_path: Path):
+    pages = ("", "?q=ukraine", "stories/story-call", "entities/Joe%20Biden")
+    for path in pages:
+        dom = await chromium(tmp_path, "--window-size=390,900", "--dump-dom", f"{page_address}{path}")
+        assert 'data-overflow="false"' in dom, f"{path or '/'} overflows at 390 px"
+    for width in (1400, 390):
+        shot = tmp_path / f"front-{width}.png"
+        await chromium(tmp_path, f"--window-size={width},900", f"--screenshot={shot}", page_address)
+        rows = inked_rows(shot.read_bytes())
+        assert sum(1 for share in rows if share > 0.01) > 150, f"the front page at {width} px shows little"

@@ -9,7 +9,8 @@
     GET /v1/documents/{doc_id}
     GET /v1/stories/{story_id}
     GET /openapi.json
-    GET /                      the search page (static HTML + a little JavaScript over /v1/search)
+    GET /                      the page: latest stories, or search results with their timeline
+    GET /stories/{id}, /entities/{name}   the page's story and entity views (one static HTML + JavaScript)
     GET /healthz, /readyz      alive; ready once the index answers (probes)
 
 Read-only, so no authentication; bind it to loopback (the default) or behind your gateway.
@@ -175,7 +176,7 @@ async def _readyz(request: web.Request) -> web.Response:
 
 
 async def _page(_: web.Request) -> web.Response:
-    page = resources.files("newsflow_index").joinpath("web/search.html").read_text(encoding="utf-8")
+    page = resources.files("newsflow_index").joinpath("web/app.html").read_text(encoding="utf-8")
     return web.Response(text=page, content_type="text/html")
 
 
@@ -313,6 +314,8 @@ def build_app(backend: IndexBackend) -> web.Application:
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/", _page)
+    app.router.add_get("/stories/{story_id}", _page)  # the page routes these itself
+    app.router.add_get("/entities/{name}", _page)
     return app
 
 
