@@ -150,7 +150,7 @@ async def test_a_screenshot_of_the_results(page_address: str, tmp_path: Path):
 
 def rendered(dom: str) -> str:
     """The page as rendered, without its script (whose templates hold the same class names)."""
-    return dom.split("<script")[0]
+    return dom.split("<script", maxsplit=1)[0]
 
 
 async def test_the_front_page_lists_the_latest_stories_with_outlets_and_reports(page_address: str, tmp_path: Path):
