@@ -9,11 +9,15 @@ as one JSON file per document.
   strip (Redis template learning and dedup), extract (NER on the one document), index (tantivy
   upsert and commit, Redis cache) — one document at a time.
 - **pipeline**: ``newsflow run --once`` on the embedded stack (five processes, broker, Redis).
+- **plain script**: what a user would write instead (``plain_script``: trafilatura, spaCy NER,
+  tantivy), on the first ``--plain-documents`` documents, in one process and in two.
 - **latency**: ``newsflow run --once --rate R`` at half the pipeline's measured rate; ingest→
   searchable from that run's lineage events (its summary's ``latency_ms``), and the time per hop
-  from the stage timestamps in each indexed record.
+  from the stage timestamps in each indexed record; then the same paced run again beside a noisy
+  neighbour (a process of the bench's that keeps one core busy for the whole run).
 
-The last line is exactly ``pipeline/baseline throughput ratio: X.XX``.
+The line before the last is ``pipeline/plain-script throughput ratio: X.XX`` (against the
+two-process script); the last is exactly ``pipeline/baseline throughput ratio: X.XX``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Any
 from newsflow_cli.progress import percentile
 from newsflow_cli.stack import ServiceUsage, free_port, process_usage, redis_process, start_and_wait
 from newsflow_lab.corpus import dev_set_dir, load_dev_pages
+from newsflow_lab.plain_script import NoisyNeighbour, plain_script_rate
 from newsflow_shared.pipeline import HOPS, STAGES
 
 _BODY_END = re.compile(r"</body\s*>", re.I)
@@ -290,6 +295,7 @@ def describe_latency(latency_ms: dict[str, float]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=2000)
+    parser.add_argument("--plain-documents", type=int, default=400, help="documents the plain script runs on")
     args = parser.parse_args(argv)
     if dev_set_dir() is None:
         print("bench skipped: the dev set (../shared/eval/article-benchmark-dev or NEWSFLOW_DEV_SET) is absent")
@@ -316,6 +322,13 @@ def main(argv: list[str] | None = None) -> int:
             + f" (per million documents: {sum(memory.values()) * 1e6 / 2**30:.1f} GiB)"
         )
         print(f"dedup against Redis: {one:.0f} docs/s one at a time, {batched:.0f} docs/s in batches of 64")
+        plain_paths = paths[: args.plain_documents]
+        plain_one, _ = plain_script_rate(plain_paths, work / "plain-1", processes=1)
+        plain_two, plain_indexed = plain_script_rate(plain_paths, work / "plain-2", processes=2)
+        print(
+            f"plain script (trafilatura + spaCy NER + tantivy, {len(plain_paths)} documents, {plain_indexed} kept): "
+            f"{plain_one:.1f} docs/s in one process, {plain_two:.1f} docs/s in two"
+        )
         feed_rate, fetched, failed = asyncio.run(feed_ingest_rate())
         print(
             f"ingest from a local feed of {FEED_ITEMS} items: {feed_rate:.0f} items/s "
@@ -357,6 +370,16 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {hop:<16} p50 {percentile(values, 50) * 1000:5.0f} ms   p99 {percentile(values, 99) * 1000:5.0f} ms"
             )
+        with NoisyNeighbour():
+            noisy = run_pipeline(paths[: max(200, int(half * 60))], work / "noisy", rate=half)
+        print(
+            "the same beside a noisy neighbour (one core kept busy): " + describe_latency(noisy.summary["latency_ms"])
+        )
+        noisy_hops = latencies(work / "noisy" / "index")
+        noisy_hops.pop("ingest→index")
+        worst = max(noisy_hops.items(), key=lambda kv: percentile(kv[1], 99))
+        print(f"  slowest hop there: {worst[0]} p99 {percentile(worst[1], 99) * 1000:.0f} ms")
+        print(f"pipeline/plain-script throughput ratio: {pipeline / plain_two:.2f}")
         print(f"pipeline/baseline throughput ratio: {pipeline / baseline:.2f}")
     return 0
 
