@@ -87,18 +87,24 @@ class EntityFigures:
     raw_model: str
 
 
+def _extracted(root: Path, gold: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``newsflow extract``'s record of each gold page, by file name."""
+    from newsflow_cli.extract_cmd import Extractor
+
+    extractor = Extractor()
+    try:
+        return {Path(r["source"]).name: r for r in extractor.run([str(root / g["file"]) for g in gold])}
+    finally:
+        extractor.close()
+
+
 def entity_figures(root: Path) -> EntityFigures:
     import spacy
 
-    from newsflow_cli.extract_cmd import Extractor
     from newsflow_extract.entities import FALLBACK_MODEL
 
     gold = _gold(root / "ner" / "gold.jsonl")
-    extractor = Extractor()
-    try:
-        ours_by_file = {Path(r["source"]).name: r for r in extractor.run([str(root / g["file"]) for g in gold])}
-    finally:
-        extractor.close()
+    ours_by_file = _extracted(root, gold)
     try:
         nlp, model = spacy.load("en_core_web_sm"), "en_core_web_sm"
     except OSError:
@@ -153,14 +159,8 @@ class QuoteFigures:
 
 
 def quote_figures(root: Path) -> QuoteFigures:
-    from newsflow_cli.extract_cmd import Extractor
-
     gold = _gold(root / "quotes" / "gold.jsonl")
-    extractor = Extractor()
-    try:
-        ours_by_file = {Path(r["source"]).name: r for r in extractor.run([str(root / g["file"]) for g in gold])}
-    finally:
-        extractor.close()
+    ours_by_file = _extracted(root, gold)
     figures = QuoteFigures(len(gold), 0, 0, 0, 0)
     for article in gold:
         predicted = ours_by_file.get(Path(article["file"]).name, {}).get("quotes", [])

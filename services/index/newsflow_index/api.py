@@ -18,6 +18,7 @@ Read-only, so no authentication; bind it to loopback (the default) or behind you
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -104,11 +105,7 @@ def _invalid(exc: InvalidParameter) -> web.Response:
 
 
 async def _search(request: web.Request) -> web.Response:
-    try:
-        params = query_params(request, SearchParams)
-    except InvalidParameter as exc:
-        return _invalid(exc)
-    return _json(await search.search(request.app[BACKEND_KEY], search_request(params)))
+    return await _answer(request, SearchParams, lambda p: search.search(request.app[BACKEND_KEY], search_request(p)))
 
 
 async def _export(request: web.Request) -> web.StreamResponse:
@@ -131,21 +128,30 @@ async def _export(request: web.Request) -> web.StreamResponse:
 
 
 async def _timeline(request: web.Request) -> web.Response:
-    try:
-        params = query_params(request, TimelineParams)
-    except InvalidParameter as exc:
-        return _invalid(exc)
-    backend = request.app[BACKEND_KEY]
-    return _json(await views.timeline(backend, params.q, filters_of(params), params.interval, params.by_outlet))
+    return await _answer(
+        request,
+        TimelineParams,
+        lambda p: views.timeline(request.app[BACKEND_KEY], p.q, filters_of(p), p.interval, p.by_outlet),
+    )
 
 
 async def _stories(request: web.Request) -> web.Response:
+    return await _answer(
+        request,
+        StoriesParams,
+        lambda p: views.stories(request.app[BACKEND_KEY], p.q, filters_of(p), p.sort, p.page, p.per_page),
+    )
+
+
+async def _answer(
+    request: web.Request, model: type[Params], view: Callable[[Params], Awaitable[BaseModel]]
+) -> web.Response:
+    """``view``'s answer to the validated query string, or the 422 naming the bad parameter."""
     try:
-        params = query_params(request, StoriesParams)
+        params = query_params(request, model)
     except InvalidParameter as exc:
         return _invalid(exc)
-    backend = request.app[BACKEND_KEY]
-    return _json(await views.stories(backend, params.q, filters_of(params), params.sort, params.page, params.per_page))
+    return _json(await view(params))
 
 
 async def _entity(request: web.Request) -> web.Response:

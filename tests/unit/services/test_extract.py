@@ -140,18 +140,22 @@ def stage():
     return extract
 
 
-def test_entities_are_tagged_in_english_and_skipped_in_other_languages(stage):
-    body = "U.S. Secretary of State Antony Blinken met NATO officials in Brussels. Blinken said talks went well."
-    doc = StrippedDocument(
+def stripped(body: str, language: str, **fields: object) -> StrippedDocument:
+    return StrippedDocument(
         doc_id="d",
         source="s",
         body=body,
         format="text",
-        language="en",
+        language=language,
         fingerprint="f",
         fetched_at=datetime(2024, 1, 1, tzinfo=UTC),
-        page=PageMetadata(header_lines=["Blinken Meets NATO Officials In Brussels"]),
+        **fields,  # type: ignore[arg-type]
     )
+
+
+def test_entities_are_tagged_in_english_and_skipped_in_other_languages(stage):
+    body = "U.S. Secretary of State Antony Blinken met NATO officials in Brussels. Blinken said talks went well."
+    doc = stripped(body, "en", page=PageMetadata(header_lines=["Blinken Meets NATO Officials In Brussels"]))
     out = stage.process(doc)
     entities = {(e.text, e.label): e.aliases for e in out.entities}
     assert entities[("Antony Blinken", "PERSON")] == ("Blinken",), "the surname is an alias of the full name"
@@ -163,16 +167,7 @@ def test_entities_are_tagged_in_english_and_skipped_in_other_languages(stage):
 
 def test_french_pages_get_entities_from_the_french_model_in_the_same_labels(stage):
     body = "Emmanuel Macron a reçu Olaf Scholz à l'Élysée mardi. « Nous sommes unis face à la crise », a déclaré Macron à Paris."
-    doc = StrippedDocument(
-        doc_id="f",
-        source="s",
-        body=body,
-        format="text",
-        language="fr",
-        fingerprint="f",
-        fetched_at=datetime(2024, 1, 1, tzinfo=UTC),
-    )
-    out = stage.process(doc)
+    out = stage.process(stripped(body, "fr"))
     labels = {e.text: e.label for e in out.entities}
     assert labels["Emmanuel Macron"] == "PERSON" and labels["Olaf Scholz"] == "PERSON"
     assert labels["Paris"] == "GPE", "WikiNER's LOC, a known city: a place like the English model's"
