@@ -18,6 +18,7 @@ Read-only, so no authentication; bind it to loopback (the default) or behind you
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any, TypeVar
@@ -72,13 +73,8 @@ def query_params(request: web.Request, model: type[Params]) -> Params:
 
 
 def filters_of(params: QueryParams) -> SearchFilters:
-    return SearchFilters(
-        outlet=params.outlet,
-        language=params.language,
-        entity=params.entity,
-        published_from=params.published_from,
-        published_to=params.published_to,
-    )
+    """The backend's filters from the request's (the same names in both)."""
+    return SearchFilters(**{f.name: getattr(params, f.name) for f in dataclasses.fields(SearchFilters)})
 
 
 def search_request(params: SearchParams) -> search.SearchRequest:
