@@ -64,9 +64,16 @@ def editioned(html: str, edition: int) -> str:
     return _TEXT_NODE.sub(mark, html)
 
 
+_DECLARED_URL = re.compile(
+    r"<link\b[^>]*\brel\s*=\s*[\"']?canonical\b[^>]*>|<meta\b[^>]*\bproperty\s*=\s*[\"']?og:url\b[^>]*>", re.I
+)
+
+
 def build_corpus(out_dir: Path, documents: int) -> list[Path]:
     """``documents`` JSON files, each a dev-set page under a new id and URL with a marker line,
-    copies beyond the first marked by :func:`editioned` so that dedup keeps every one."""
+    copies beyond the first marked by :func:`editioned` so that dedup keeps every one. The pages'
+    own canonical URLs are removed: every copy would declare its original's, and URL dedup would
+    (rightly) make 1,900 of 2,000 documents duplicates."""
     root = dev_set_dir()
     assert root is not None
     pages = load_dev_pages(root)
@@ -78,7 +85,7 @@ def build_corpus(out_dir: Path, documents: int) -> list[Path]:
         marker = f"<p>Bench edition {edition} of page {page.page_id[:12]}.</p>"
         ends = list(_BODY_END.finditer(page.html))  # the last one: scripts can hold "</body>" strings
         at = ends[-1].start() if ends else len(page.html)
-        html = editioned(page.html[:at] + marker + page.html[at:], edition)
+        html = _DECLARED_URL.sub("", editioned(page.html[:at] + marker + page.html[at:], edition))
         record = {"id": f"bench-{n:05d}", "url": f"https://bench{edition}.example/{page.page_id[:16]}", "html": html}
         path = out_dir / f"bench-{n:05d}.json"
         path.write_text(json.dumps(record))
