@@ -185,3 +185,5 @@ async def test_an_entity_page_has_its_mentions_stories_company_and_quotes(api: h
     assert [(c.value, c.count) for c in page.co_occurring] == [("Vladimir Putin", 2)]
     assert [(b.start.day, b.documents) for b in page.timeline] == [(13, 2)]
     assert (await api.get("/v1/entities/nobody at all")).status_code == 404
+    slashed = await api.get("/v1/entities/RFE/RL")
+    assert slashed.json() == {"error": "entity not found"}, "a name with a slash reaches the view"

@@ -309,7 +309,7 @@ def build_app(backend: IndexBackend) -> web.Application:
     app.router.add_get("/v1/export", _export)
     app.router.add_get("/v1/timeline", _timeline)
     app.router.add_get("/v1/stories", _stories)
-    app.router.add_get("/v1/entities/{name}", _entity)
+    app.router.add_get("/v1/entities/{name:.+}", _entity)  # names may hold a slash ("RFE/RL")
     app.router.add_get("/v1/documents/{doc_id}", _document)
     app.router.add_get("/v1/stories/{story_id}", _story)
     app.router.add_get("/openapi.json", _openapi)
@@ -317,7 +317,7 @@ def build_app(backend: IndexBackend) -> web.Application:
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/", _page)
     app.router.add_get("/stories/{story_id}", _page)  # the page routes these itself
-    app.router.add_get("/entities/{name}", _page)
+    app.router.add_get("/entities/{name:.+}", _page)
     return app
 
 
