@@ -29,6 +29,7 @@ the canonical mention texts (``entities.canonicalize``: "Blinken" → "Antony Bl
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -146,6 +147,17 @@ class _Document:
         }
         """Surname → the full name it stands for, for names the model did not tag."""
         self.last_quoted_person: tuple[int, str] | None = None
+        # Each sentence's first person named (outside quotes), in order: what a pronoun refers to.
+        self.subjects: list[tuple[int, str]] = []
+        for paragraph_start, paragraph_end in self.paragraphs:
+            ends = [m.end() for m in _SENTENCE_END.finditer(body, paragraph_start, paragraph_end)] + [paragraph_end]
+            start = paragraph_start
+            for end in ends:
+                people = [m for m in self.within(start, end) if m.label == "PERSON"]
+                if people:
+                    self.subjects.append((people[0].start, people[0].text))
+                start = end
+        self.subject_starts = [at for at, _ in self.subjects]
 
     def quoted(self, at: int) -> bool:
         return any(s.start - 1 <= at < s.end for s in self.spans)
@@ -208,20 +220,10 @@ class _Document:
 
     def pronoun(self, before: int) -> str | None:
         """ "He"/"she": the latest of the last person quoted and the last sentence's subject."""
-        candidates = []
-        if self.last_quoted_person is not None:
-            candidates.append(self.last_quoted_person)
-        for paragraph_start, paragraph_end in self.paragraphs:
-            if paragraph_start > before:
-                break
-            start = paragraph_start
-            for end in [
-                m.end() for m in _SENTENCE_END.finditer(self.body, paragraph_start, min(before, paragraph_end))
-            ] + [min(before, paragraph_end)]:
-                people = [m for m in self.within(start, end) if m.label == "PERSON"]
-                if people:
-                    candidates.append((people[0].start, people[0].text))
-                start = end
+        candidates = [self.last_quoted_person] if self.last_quoted_person is not None else []
+        at = bisect.bisect_left(self.subject_starts, before)
+        if at:
+            candidates.append(self.subjects[at - 1])
         return max(candidates)[1] if candidates else None
 
     def speaker(self, span: Span, paragraph: tuple[int, int], same_paragraph: str | None) -> str | None:
