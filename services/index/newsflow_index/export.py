@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from newsflow_index.backend import IndexBackend, SearchFilters
-from newsflow_index.query import parse_query
+from newsflow_index.query import nothing_to_match, parse_query
 from newsflow_shared.models import ExtractedDocument
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
@@ -65,7 +65,7 @@ async def matching_rows(
     """Pages of rows for every canonical document matching ``query`` and ``filters``, each
     followed by its duplicates. A query with no words to match ("(((") matches nothing, as in search."""
     parsed = parse_query(query)
-    if parsed.matches_all and query.strip():
+    if nothing_to_match(query, parsed) is not None:
         return
     matches = await backend.match(parsed, filters, max(await backend.count(), 1))
     doc_ids = [m.doc_id for m in matches]

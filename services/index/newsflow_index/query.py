@@ -62,3 +62,12 @@ def parse_query(text: str) -> ParsedQuery:
     if clause:
         alternatives.append(tuple(clause))
     return ParsedQuery(tuple(alternatives))
+
+
+def nothing_to_match(text: str, parsed: ParsedQuery) -> str | None:
+    """Why a query matches nothing, when it has text but no words ("(((", '"', "AND OR"); None
+    otherwise. (An empty query browses everything; this one must not: it would answer a
+    question nobody asked.)"""
+    if parsed.matches_all and text.strip():
+        return f"the query {text!r} has no words to match (only punctuation or operators)"
+    return None

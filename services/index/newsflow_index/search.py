@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from newsflow_index.backend import IndexBackend, Match, SearchFilters
-from newsflow_index.query import parse_query
+from newsflow_index.query import nothing_to_match, parse_query
 from newsflow_shared.search_api import (
     MAX_PER_PAGE,
     DocumentBrief,
@@ -60,8 +60,7 @@ async def search(backend: IndexBackend, request: SearchRequest) -> SearchRespons
     """One page of results."""
     page, per_page = max(request.page, 1), min(max(request.per_page, 1), MAX_PER_PAGE)
     parsed = parse_query(request.query)
-    if parsed.matches_all and request.query.strip():
-        # "(((" or '"' parse to no words: answering with every document would be a lie.
+    if (notice := nothing_to_match(request.query, parsed)) is not None:
         return SearchResponse(
             query=request.query,
             total=0,
@@ -72,7 +71,7 @@ async def search(backend: IndexBackend, request: SearchRequest) -> SearchRespons
             match_limit=MATCH_LIMIT,
             facets={"outlet": [], "entity": []},
             results=[],
-            notice=f"the query {request.query!r} has no words to match (only punctuation or operators)",
+            notice=notice,
         )
     matches = await backend.match(parsed, request.filters, MATCH_LIMIT)
     groups = _groups(matches, request.collapse)

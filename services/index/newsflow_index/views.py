@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from newsflow_index.backend import IndexBackend, Match, SearchFilters
-from newsflow_index.query import parse_query
+from newsflow_index.query import nothing_to_match, parse_query
 from newsflow_shared.models import ExtractedDocument
 from newsflow_shared.search_api import (
     Bucket,
@@ -68,21 +68,21 @@ def buckets(matches: Sequence[Match], interval: str, by_outlet: bool = False) ->
     return out
 
 
-async def _matches(backend: IndexBackend, query: str, filters: SearchFilters) -> list[Match] | None:
-    """The matches, or None when the query has no words to match (it matches nothing)."""
+async def _matches(backend: IndexBackend, query: str, filters: SearchFilters) -> list[Match]:
+    """The matches (none when the query has no words to match)."""
     parsed = parse_query(query)
-    if parsed.matches_all and query.strip():
-        return None
+    if nothing_to_match(query, parsed) is not None:
+        return []
     return await backend.match(parsed, filters, AGGREGATE_LIMIT)
 
 
 async def timeline(
     backend: IndexBackend, query: str, filters: SearchFilters, interval: str, by_outlet: bool = False
 ) -> TimelineResponse:
-    matches = await _matches(backend, query, filters)
-    if matches is None:
-        notice = f"the query {query!r} has no words to match (only punctuation or operators)"
+    notice = nothing_to_match(query, parse_query(query))
+    if notice is not None:
         return TimelineResponse(query=query, interval=interval, total=0, undated=0, buckets=[], notice=notice)
+    matches = await _matches(backend, query, filters)
     return TimelineResponse(
         query=query,
         interval=interval,
@@ -151,7 +151,7 @@ async def stories(
     backend: IndexBackend, query: str, filters: SearchFilters, sort: str, page: int, per_page: int
 ) -> StoriesResponse:
     """Stories with a matching report, by last activity (``latest``) or by size (``largest``)."""
-    matches = await _matches(backend, query, filters) or []
+    matches = await _matches(backend, query, filters)
     groups = _by_story(matches)
     if sort == "largest":
         order = sorted(groups, key=lambda s: (-len(groups[s]), s))
