@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from newsflow_clean.language import detect_language
+from newsflow_clean.normalize import visible_text
 from newsflow_lab.metric import shingles
 
 DEV_SET_ENV = "NEWSFLOW_DEV_SET"
@@ -88,6 +90,11 @@ def load_dev_pages(root: Path) -> list[DevPage]:
 def load_seed_pages(seeds: Path = SEEDS_DIR) -> list[SeedPage]:
     gold = json.loads((seeds / "gold.json").read_text("utf-8"))["documents"]
     return [SeedPage(seeds / name, labels) for name, labels in sorted(gold.items())]
+
+
+def page_language(html: str) -> str | None:
+    """The language the clean stage would give this page (strip's classifiers read it)."""
+    return detect_language(visible_text(html))
 
 
 def label_against_gold(lines: list[str], gold: str) -> list[int]:

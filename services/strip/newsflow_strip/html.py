@@ -1,15 +1,18 @@
-"""Boilerplate removal for HTML with trafilatura (precision settings), plus the page's metadata.
+"""Boilerplate removal for HTML: a block classifier over the page's DOM, with trafilatura's vote.
 
-The page is parsed with trafilatura's lxml loader (a second time only when the fast pass finds
-little, see ``FULL_PASS_BELOW_CHARS``). Metadata comes from the markup (``markup.py``) and the
-article check's signals from the page (``article.py``), both read before trafilatura prunes the
-tree; trafilatura's own metadata pass is skipped (htmldate runs only where the markup names no
-date). The parsed tree is then handed to trafilatura for the body.
+The page is parsed once with trafilatura's lxml loader. Before anything rewrites the tree, the
+markup's metadata (``markup.py``), the article check's signals (``article.py``) and the page's
+text blocks with their features (``blocks.py``) are read. trafilatura (precision settings, fast
+pass first) then extracts its body from the same tree; the share of each block it kept is one
+more group of features, and boosted trees trained on two development sets (``make train``:
+``newsflow_lab.html_train``, cross-validated by publisher) decide block by block. A page with no
+text blocks (all of it rendered by scripts) keeps trafilatura's body.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import lxml.etree
@@ -19,7 +22,15 @@ from trafilatura.utils import load_html
 
 from newsflow_shared.models import PageMetadata
 from newsflow_strip.article import PageSignals, page_signals
+from newsflow_strip.blocks import Block, block_rows, body_of, feature_names, page_blocks, vote_shares, with_votes
 from newsflow_strip.markup import declared_published, ld_types, meta_tags, page_metadata
+from newsflow_strip.model import LineClassifier, load_classifier
+
+HTML_MODEL = "html_blocks"
+VOTES = ("trafilatura",)
+"""The other extractors whose output is a feature. readability and jusText were tried as votes
+too and did not raise the cross-validated F1 (docs/decisions.md #7b); trafilatura runs anyway."""
+FEATURES = feature_names(VOTES)
 
 
 @dataclass(frozen=True)
@@ -51,18 +62,58 @@ def _trafilatura_body(html: str, tree: Any, url: str | None) -> str:
     return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
-def strip_html(html: str, url: str | None = None) -> HtmlStrip:
-    """Extract the main text (paragraphs separated by blank lines) and the page metadata."""
+@dataclass(frozen=True)
+class PageAnalysis:
+    """What the classifier sees of a page: its blocks, one feature row each (``FEATURES``),
+    trafilatura's body, and the markup's metadata and article signals."""
+
+    blocks: list[Block]
+    rows: list[list[float]]
+    extracted: str
+    page: PageMetadata
+    signals: PageSignals | None
+
+
+def analyse_page(html: str, url: str | None = None, language: str | None = None) -> PageAnalysis | None:
+    """Parse ``html`` once and read everything the strip decision needs; None if unparseable.
+    ``language`` is the clean stage's detection (stopword density reads it)."""
     # trafilatura's own loader (lxml with its parser settings): parsing with lxml.html's
-    # defaults instead lowered body F1 on the dev set from 0.975 to 0.972.
+    # defaults instead lowered trafilatura's body F1 on the dev set from 0.975 to 0.972.
     tree = load_html(html)
     if tree is None:
-        return HtmlStrip(body="", page=PageMetadata())
+        return None
     meta = meta_tags(tree)
-    page = page_metadata(tree, url, meta)  # read before trafilatura prunes the tree
+    page = page_metadata(tree, url, meta)  # everything read from the tree before trafilatura prunes it
     # The article check's "dated" is what the markup declares (as trained), not a date found in the URL or text.
     signals = page_signals(tree, meta, declared_published(tree, meta) is not None, ld_types(tree))
-    return HtmlStrip(body=_trafilatura_body(html, tree, url), page=page, signals=signals)
+    blocks = page_blocks(tree)
+    rows = block_rows(blocks, language, page.title)
+    extracted = _trafilatura_body(html, tree, url)
+    return PageAnalysis(blocks, with_votes(rows, blocks, [vote_shares(blocks, extracted)]), extracted, page, signals)
+
+
+@cache
+def shipped_html_model() -> LineClassifier:
+    """The block classifier ``make train`` ships (a line classifier whose lines are blocks)."""
+    return load_classifier(HTML_MODEL, FEATURES)
+
+
+def strip_html(
+    html: str, url: str | None = None, language: str | None = None, model: LineClassifier | None = None
+) -> HtmlStrip:
+    """Extract the main text (paragraphs separated by blank lines) and the page metadata."""
+    analysis = analyse_page(html, url, language)
+    if analysis is None:
+        return HtmlStrip(body="", page=PageMetadata())
+    keep = (model or shipped_html_model()).body_lines(analysis.rows)
+    return HtmlStrip(body_from(analysis, keep), analysis.page, analysis.signals)
+
+
+def body_from(analysis: PageAnalysis, keep: list[bool]) -> str:
+    """The body made of the blocks ``keep`` marks (the classifier's decision)."""
+    if not analysis.blocks:  # a page drawn by scripts: trafilatura may still read it from the markup
+        return analysis.extracted
+    return body_of(analysis.blocks, keep)
 
 
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "td")

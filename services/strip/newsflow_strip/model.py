@@ -1,8 +1,9 @@
-"""Gradient-boosted tree ensembles, trained by ``newsflow_lab.train`` and shipped as JSON.
+"""Gradient-boosted tree ensembles, trained in the lab (``make train``) and shipped as JSON.
 
-Inference is plain Python over a few hundred shallow trees, so the line classifier needs
-neither scikit-learn nor numpy at run time, and the model file is small, diffable and
-reproducible.
+Inference needs no scikit-learn: one row walks the trees in plain Python (``probability``), a
+page's rows walk all trees at once in numpy (``probabilities``, what the line and block
+classifiers use: a page of 200 blocks through 150 trees in about 2 ms). The model file is small,
+diffable and reproducible.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import math
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
+from functools import cached_property
 from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,51 @@ class Tree:
 
 
 @dataclass(frozen=True)
+class _PackedTrees:
+    """All trees in flat arrays (tree t's node k at ``t * width + k``; children are numbered
+    within their tree). A leaf points at itself with an infinite threshold, so walking ``depth``
+    levels lands every row on its leaf."""
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    tree_offsets: np.ndarray
+    depth: int
+
+    @classmethod
+    def of(cls, trees: list[Tree]) -> _PackedTrees:
+        width = max(len(t.value) for t in trees)
+        shape = (len(trees), width)
+        feature, left, right = (np.zeros(shape, dtype=np.intp) for _ in range(3))
+        threshold, value = np.full(shape, np.inf), np.zeros(shape)
+        depth = 0
+        for t, tree in enumerate(trees):
+            nodes = np.arange(len(tree.value))
+            leaf = np.asarray(tree.left) == -1
+            feature[t, : len(nodes)] = np.where(leaf, 0, tree.feature)
+            threshold[t, : len(nodes)] = np.where(leaf, np.inf, tree.threshold)
+            left[t, : len(nodes)] = np.where(leaf, nodes, tree.left)
+            right[t, : len(nodes)] = np.where(leaf, nodes, tree.right)
+            value[t, : len(nodes)] = tree.value
+            depth = max(depth, _depth(tree))
+        offsets = (np.arange(len(trees)) * width)[:, None]
+        return cls(feature.ravel(), threshold.ravel(), left.ravel(), right.ravel(), value.ravel(), offsets, depth)
+
+
+def _depth(tree: Tree) -> int:
+    deepest, stack = 0, [(0, 0)]
+    while stack:
+        node, level = stack.pop()
+        if tree.left[node] == -1:
+            deepest = max(deepest, level)
+        else:
+            stack += [(tree.left[node], level + 1), (tree.right[node], level + 1)]
+    return deepest
+
+
+@dataclass(frozen=True)
 class BoostedTrees:
     """Boosted trees giving P(positive) from a feature row."""
 
@@ -45,6 +94,27 @@ class BoostedTrees:
     def probability(self, row: list[float]) -> float:
         logit = self.init + self.learning_rate * sum(tree.predict(row) for tree in self.trees)
         return 1.0 / (1.0 + math.exp(-logit))
+
+    def probabilities(self, rows: list[list[float]]) -> list[float]:
+        """``probability`` of every row, all trees walked level by level in numpy."""
+        if not rows:
+            return []
+        packed = self._packed
+        x = np.asarray(rows, dtype=np.float64)
+        n, width = x.shape
+        flat_x = x.ravel()
+        row_offsets = np.arange(n)[None, :] * width
+        node = np.zeros((len(self.trees), n), dtype=np.intp)
+        for _ in range(packed.depth):
+            at = packed.tree_offsets + node
+            values = flat_x.take(row_offsets + packed.feature.take(at))
+            node = np.where(values <= packed.threshold.take(at), packed.left.take(at), packed.right.take(at))
+        logits = self.init + self.learning_rate * packed.value.take(packed.tree_offsets + node).sum(axis=0)
+        return [float(p) for p in 1.0 / (1.0 + np.exp(-logits))]
+
+    @cached_property
+    def _packed(self) -> _PackedTrees:
+        return _PackedTrees.of(self.trees)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> BoostedTrees:
@@ -90,7 +160,7 @@ class LineClassifier:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def body_lines(self, rows: list[list[float]]) -> list[bool]:
-        return decode_runs([self.trees.probability(row) for row in rows], self.switch_cost, self.body_bias)
+        return decode_runs(self.trees.probabilities(rows), self.switch_cost, self.body_bias)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

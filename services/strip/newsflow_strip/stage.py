@@ -103,7 +103,7 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
             body, page = fragment_text(doc.content), PageMetadata()  # a feed item's text is all article
             page_lines = []
         elif doc.format == "html":
-            html = strip_html(doc.content, doc.url)
+            html = strip_html(doc.content, doc.url, doc.language)
             body, page = html.body, html.page
             page_lines = body.split("\n\n")
             if html.signals is not None and body.strip():
