@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
-PKGS   := -e shared -e services/ingest -e services/clean -e services/strip -e services/extract -e services/index -e services/cli -e lab
+PKGS   := -e shared -e services/ingest -e services/clean -e services/strip -e services/extract -e services/index -e services/cli -e 'lab[train]'
 STAMP  := $(VENV)/.installed
 
 .PHONY: install install-browser train eval bench soak run test test-unit test-integration test-e2e test-faults lint typecheck clean
@@ -28,16 +28,18 @@ $(STAMP): pyproject.toml shared/pyproject.toml services/*/pyproject.toml lab/pyp
 install-browser:
 	command -v chromium >/dev/null || { sudo -n true 2>/dev/null && SUDO=sudo; $${SUDO:-} apt-get install -y chromium; }
 
-# Retrain the flattened-text line classifier on the dev set (../shared/eval or NEWSFLOW_DEV_SET)
-# and the seeds, and the article check on both development sets against made non-articles
-# (lab/newsflow_lab); prints the cross-validated figures and rewrites the shipped model files.
+# Retrain, on both development sets (../shared/eval, or NEWSFLOW_DEV_SET and NEWSFLOW_TRAIN_SETS),
+# the HTML block classifier, the flattened-text line classifier (plus the seeds) and the article
+# check (against made non-articles); prints figures cross-validated by publisher and rewrites
+# the shipped model files (lab/newsflow_lab).
 train: install
-	$(BIN)/pip install -q -e 'lab[train]'
+	$(BIN)/python -m newsflow_lab.html_train
 	$(BIN)/python -m newsflow_lab.train
 	$(BIN)/python -m newsflow_lab.article_train
 
-# Quality figures: dev-set HTML and flattened text, seeds bodies, titles, dates, PERSON recall,
-# dedup on a planted set, story clusters.
+# Quality figures: per development set, HTML and flattened-text bodies cross-validated by
+# publisher beside trafilatura and readability in the same run, metadata; seeds bodies, titles,
+# dates, PERSON recall; dedup on a planted set; story clusters; entities and quotes.
 eval: install
 	$(BIN)/python -m newsflow_lab.evaluate
 

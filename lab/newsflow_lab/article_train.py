@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from newsflow_lab.corpus import benchmark_pages, fundus_pages
+from newsflow_lab.corpus import benchmark_pages, fundus_pages, page_language
 from newsflow_lab.metric import score_document
 from newsflow_lab.nonarticles import generated_pages, section_page
 from newsflow_strip.article import FEATURE_NAMES, MODEL_FILE, ArticleModel, features
@@ -28,7 +28,7 @@ from newsflow_strip.html import strip_html
 
 SEED = 20261203
 FOLDS = 5
-THRESHOLD = 0.1
+THRESHOLD = 0.05
 """P(article) below which a page is dropped: a wrong drop loses an article, a wrong keep only
 indexes a page nobody searches for, so the bar for dropping is high."""
 C = 0.5
@@ -44,7 +44,7 @@ class Example:
 
 
 def _row(html: str, url: str | None) -> tuple[list[float], str] | None:
-    stripped = strip_html(html, url)
+    stripped = strip_html(html, url, page_language(html))
     if stripped.signals is None:
         return None
     return features(stripped.signals, stripped.body), stripped.body

@@ -47,7 +47,9 @@ def fit_boosted_trees(
         trees.append(
             Tree(
                 feature=[0 if is_leaf else int(f) for f, is_leaf in zip(nodes["feature_idx"], leaf, strict=True)],
-                threshold=[0.0 if is_leaf else float(t) for t, is_leaf in zip(nodes["num_threshold"], leaf, strict=True)],
+                threshold=[
+                    0.0 if is_leaf else float(t) for t, is_leaf in zip(nodes["num_threshold"], leaf, strict=True)
+                ],
                 left=[-1 if is_leaf else int(x) for x, is_leaf in zip(nodes["left"], leaf, strict=True)],
                 right=[-1 if is_leaf else int(x) for x, is_leaf in zip(nodes["right"], leaf, strict=True)],
                 value=[round(float(v), 6) if is_leaf else 0.0 for v, is_leaf in zip(nodes["value"], leaf, strict=True)],

@@ -94,7 +94,8 @@ def load_seed_pages(seeds: Path = SEEDS_DIR) -> list[SeedPage]:
 
 def page_language(html: str) -> str | None:
     """The language the clean stage would give this page (strip's classifiers read it)."""
-    return detect_language(visible_text(html))
+    language: str | None = detect_language(visible_text(html))
+    return language
 
 
 def label_against_gold(lines: list[str], gold: str) -> list[int]:

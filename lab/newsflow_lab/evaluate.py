@@ -1,12 +1,14 @@
 """``make eval``: strip/extract, dedup, story, entity and quote quality, in one run.
 
-Stories are also judged on human-rated pairs (``story_pairs``: cross-validated per language),
-entities and quotes on public gold (``entities_eval``: CoNLL-2003 and PolNeAR development splits).
+Per development set (article-benchmark-dev, fundus-publishers), HTML and flattened-text bodies
+cross-validated by publisher (both body classifiers retrained fold by fold: ``html_train``,
+``train``), the shipped models' in-sample figures, and the peers on the same pages in the same
+run (``peers``), with docs/s per core; metadata where a set has gold. Stories are also judged
+on human-rated pairs (``story_pairs``: cross-validated per language), entities and quotes on
+public gold (``entities_eval``: CoNLL-2003 and PolNeAR development splits).
 
 HTML and flattened text go through the strip stage's own functions; the seeds go through
 ``newsflow extract``'s in-process pipeline, so titles, dates and entities are the product's.
-The dev-set flattened-text figure is in-sample for the shipped model (it was trained on those
-pages); ``make train`` prints the cross-validated figure, the honest held-out estimate.
 """
 
 from __future__ import annotations
@@ -14,18 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import trafilatura
-
-from newsflow_clean.language import detect_language
 from newsflow_cli.extract_cmd import Extractor
-from newsflow_lab import entities_eval, story_pairs
+from newsflow_lab import entities_eval, html_train, story_pairs, train
 from newsflow_lab.corpus import (
-    DevPage,
     SeedPage,
     benchmark_pages,
     dev_set_dir,
@@ -35,10 +32,8 @@ from newsflow_lab.corpus import (
     load_seed_pages,
 )
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
-from newsflow_lab.peers import body_figures, metadata_figures, render
+from newsflow_lab.peers import SetFigures, body_figures, metadata_figures, render, with_cross_validated
 from newsflow_lab.planted import PlantedFigures, StoryFigures, as_document, planted_figures, story_figures
-from newsflow_strip.html import strip_html
-from newsflow_strip.text_lines import strip_text
 
 
 @dataclass(frozen=True)
@@ -51,37 +46,6 @@ class SeedFigures:
     quotes_total: int
     quotes_found: int
     quotes_speaker_right: int
-
-
-def _timed_pair(pages: list[DevPage], ours: Any, peer: Any) -> tuple[list[str], list[str], float, float]:
-    """Both extractors over the same pages, in alternating order page by page so neither gets
-    the warm caches every time; returns both outputs and docs per CPU-second (one process: per core)."""
-    htmls = [p.html for p in pages]
-    outputs: dict[int, list[str]] = {0: [], 1: []}
-    cpu = [0.0, 0.0]
-    for i, html in enumerate(htmls):
-        for which in (0, 1) if i % 2 == 0 else (1, 0):
-            started = time.process_time()
-            outputs[which].append((ours, peer)[which](html))
-            cpu[which] += time.process_time() - started
-    return outputs[0], outputs[1], len(pages) / cpu[0], len(pages) / cpu[1]
-
-
-def dev_figures(pages: list[DevPage]) -> dict[str, Any]:
-    ours, peer, ours_rate, peer_rate = _timed_pair(
-        pages,
-        lambda html: strip_html(html).body,
-        lambda html: trafilatura.extract(html, favor_precision=True) or "",
-    )
-    text = score_corpus(score_document(strip_text(p.text, detect_language(p.text)).body, p.gold) for p in pages)
-    return {
-        "pages": len(pages),
-        "html": score_corpus(score_document(body, p.gold) for body, p in zip(ours, pages, strict=True)),
-        "html_docs_per_s": ours_rate,
-        "trafilatura_html": score_corpus(score_document(body, p.gold) for body, p in zip(peer, pages, strict=True)),
-        "trafilatura_docs_per_s": peer_rate,
-        "text_in_sample": text,
-    }
 
 
 def _scored_body(seed: SeedPage, body: str) -> str:
@@ -126,6 +90,32 @@ def seed_figures(seeds: list[SeedPage], records: dict[str, dict[str, Any]]) -> S
     )
 
 
+SETS = {"benchmark": "article-benchmark-dev", "fundus": "fundus-publishers"}
+
+
+def development_set_figures(pipeline: Extractor) -> list[SetFigures]:
+    """Each development set's bodies (cross-validated by publisher, shipped, peers) and metadata."""
+    sets = {name: list(pages) for name, pages in (("benchmark", benchmark_pages()), ("fundus", fundus_pages()))}
+    if not any(sets.values()):
+        print("no development set found beside the project: skipping the per-set figures")
+        return []
+    html_cv = html_train.cross_validate(html_train.training_pages(), log=lambda _line: None).per_set()
+    text_cv = train.cross_validate(train.training_pages()).per_set
+    out = []
+    for name, set_pages in sets.items():
+        if not set_pages:
+            print(f"{SETS[name]} not found beside the project: skipping its figures")
+            continue
+        per_set = body_figures(SETS[name], set_pages)
+        with_cross_validated(per_set, html_cv.get(name), text_cv.get(name))
+        if name == "fundus":
+            html_records = pipeline.run([str(p.html_path) for p in set_pages])
+            ours = {Path(r["source"]).stem: r for r in html_records}
+            metadata_figures(per_set, set_pages, ours, fundus_meta())
+        out.append(per_set)
+    return out
+
+
 def _fmt(score: CorpusScore) -> str:
     return f"P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}"
 
@@ -144,22 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         print("dev set not found (set NEWSFLOW_DEV_SET): skipping dev-set figures")
     else:
         pages = load_dev_pages(root)
-        figures["dev"] = dev_figures(pages)
         figures["planted"] = asyncio.run(planted_figures(pages))
         dev_documents = [as_document(r) for r in pipeline.run([str(p.text_path) for p in pages]) if "error" not in r]
-    for name, set_pages in (
-        ("article-benchmark-dev", list(benchmark_pages())),
-        ("fundus-publishers", list(fundus_pages())),
-    ):
-        if not set_pages:
-            print(f"{name} not found beside the project: skipping its figures")
-            continue
-        per_set = body_figures(name, set_pages)
-        if name == "fundus-publishers":
-            html_records = pipeline.run([str(p.html_path) for p in set_pages])
-            ours = {Path(r["source"]).stem: r for r in html_records}
-            metadata_figures(per_set, set_pages, ours, fundus_meta())
-        figures.setdefault("sets", []).append(per_set)
+    figures["sets"] = development_set_figures(pipeline)
     figures["seeds"] = seed_figures(seed_pages, records)
     entities_root, pairs_root = entities_eval.entities_dir(), story_pairs.pairs_dir()
     if entities_root is not None:
@@ -171,18 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(figures, default=lambda o: o.__dict__ if hasattr(o, "__dict__") else str(o)))
         return 0
-    for per_set in figures.get("sets", []):
+    for per_set in figures["sets"]:
         print("\n".join(render(per_set)))
-    if "dev" in figures:
-        dev = figures["dev"]
-        print(f"dev set ({dev['pages']} pages)")
-        print(f"  HTML, newsflow          {_fmt(dev['html'])}  {dev['html_docs_per_s']:.1f} docs/s per core")
-        print(
-            f"  HTML, trafilatura prec. {_fmt(dev['trafilatura_html'])}  {dev['trafilatura_docs_per_s']:.1f} docs/s per core"
-        )
-        print(
-            f"  flattened text          {_fmt(dev['text_in_sample'])}  (in-sample; `make train` prints cross-validated)"
-        )
     if "planted" in figures:
         planted: PlantedFigures = figures["planted"]
         print("dedup on a planted set (copies of the dev set's gold bodies)")

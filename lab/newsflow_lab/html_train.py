@@ -91,7 +91,9 @@ def out_of_fold(pages: Sequence[TrainingPage]) -> list[list[float]]:
     return probabilities
 
 
-def bodies(pages: Sequence[TrainingPage], probabilities: Sequence[list[float]], decoding: tuple[float, float]) -> list[str]:
+def bodies(
+    pages: Sequence[TrainingPage], probabilities: Sequence[list[float]], decoding: tuple[float, float]
+) -> list[str]:
     """The product's body of each page (``body_from``) from the given block probabilities."""
     return [
         body_from(tp.analysis, decode_runs(probs, *decoding)) for tp, probs in zip(pages, probabilities, strict=True)

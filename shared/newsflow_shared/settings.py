@@ -210,12 +210,33 @@ class IndexSettings(_Section):
         return self
 
 
+class AlertSettings(_Section):
+    """Saved searches and their webhooks (the ``alerts`` service and ``POST /v1/alerts``)."""
+
+    allow_private_network: bool = Field(
+        False,
+        description="Let webhooks reach loopback and private addresses (the SSRF guard, as for fetching). "
+        "NEWSFLOW_ALERTS__ALLOW_PRIVATE_NETWORK",
+    )
+    allowed_private_endpoints: list[str] = Field(
+        default_factory=list, description='"host:port" webhook endpoints reachable despite the guard.'
+    )
+    delivery_attempts: int = Field(4, ge=1, description="Tries per notification (5xx, 429, timeouts, refusals).")
+    delivery_backoff_s: float = Field(1.0, ge=0, description="Wait before the second try; doubles per try.")
+    delivery_timeout_s: float = Field(10.0, gt=0, description="Longest wait for a webhook's answer.")
+    events_kept: int = Field(1000, ge=10, description="Newest events kept per alert (GET /v1/alerts/{id}/events).")
+    stream_kept: int = Field(10_000, ge=100, description="Newest indexed documents kept for /v1/stream to replay.")
+
+
 class LocalSettings(BaseSettings):
     """What a command that reads the index or a local stack needs (``search``, ``serve``,
-    ``status``, ``migrate``): no broker or Redis address required."""
+    ``status``, ``migrate``): no broker address required, and Redis only where set (``serve``
+    answers alerts and the live stream with it)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", env_nested_delimiter="__", frozen=True, extra="ignore")
 
+    redis: RedisSettings | None = Field(None, description="Set NEWSFLOW_REDIS__URL for alerts and /v1/stream.")
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     data_dir: Path = Field(Path(".newsflow"), description="Index and local state. NEWSFLOW_DATA_DIR")
     log_level: str = Field("INFO", description="NEWSFLOW_LOG_LEVEL")
@@ -230,7 +251,7 @@ class Settings(LocalSettings):
     """All of newsflow's settings; each service reads the sections it needs."""
 
     kafka: KafkaSettings
-    redis: RedisSettings
+    redis: RedisSettings  # required here, optional for local commands
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     strip: StripSettings = Field(default_factory=StripSettings)

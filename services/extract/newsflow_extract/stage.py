@@ -111,8 +111,8 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
         paragraphs = doc.body.split("\n\n")
         if doc.format == "html":
             title = clean_title(hints.title or page.title)
-        else:
-            title = clean_title(hints.title) or title_from_header(page.header_lines)
+        else:  # strip's headline model, else the first headline-like header line
+            title = clean_title(hints.title or page.title) or title_from_header(page.header_lines)
         published, updated = page.published, page.updated
         if published is None:
             published, updated = find_dates(page.header_lines, doc.fetched_at)

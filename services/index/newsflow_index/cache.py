@@ -33,6 +33,14 @@ class DocumentCache:
                     pipe.set(f"{CACHE_PREFIX}:{doc.doc_id}", doc.model_dump_json(), ex=self.ttl_s)
                 await pipe.execute()
 
+    async def get_many(self, doc_ids: Sequence[str]) -> list[ExtractedDocument | None]:
+        """The cached documents in order (``None`` where absent or evicted), in one round trip."""
+        if not doc_ids:
+            return []
+        with redis_state("the document cache"):
+            found = await self.redis.mget([f"{CACHE_PREFIX}:{doc_id}" for doc_id in doc_ids])
+        return [ExtractedDocument.model_validate_json(raw) if raw else None for raw in found]
+
     async def get(self, doc_id: str) -> ExtractedDocument | None:
         """The cached document, or ``None`` if absent or evicted."""
         raw = await self.redis.get(f"{CACHE_PREFIX}:{doc_id}")

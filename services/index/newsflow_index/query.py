@@ -13,6 +13,7 @@ a query with no words at all ("(((", '"', "AND OR") matches nothing (search says
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 WORD = re.compile(r"[^\W_]+")
@@ -71,3 +72,20 @@ def nothing_to_match(text: str, parsed: ParsedQuery) -> str | None:
     if parsed.matches_all and text.strip():
         return f"the query {text!r} has no words to match (only punctuation or operators)"
     return None
+
+
+def matches(query: ParsedQuery, fields: Sequence[tuple[str, ...]]) -> bool:
+    """Whether a document whose searched fields have these tokens (``words`` of each: title,
+    body, each entity name) matches ``query``, as the indexes match it: a word anywhere, a
+    phrase within one field, an excluded atom nowhere."""
+    if query.matches_all:
+        return True
+    vocabulary = {w for field in fields for w in field}
+
+    def found(atom: Atom) -> bool:
+        if len(atom.words) == 1:
+            return atom.words[0] in vocabulary
+        n = len(atom.words)
+        return any(field[i : i + n] == atom.words for field in fields for i in range(len(field) - n + 1))
+
+    return any(all(found(atom) != atom.negated for atom in clause) for clause in query.alternatives)

@@ -23,7 +23,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from newsflow_ingest.errors import SourceError
-from newsflow_ingest.guard import AddressPolicy, BlockedAddressError, GuardedTransport
+from newsflow_shared.guard import AddressPolicy, BlockedAddressError, GuardedTransport
 from newsflow_shared.settings import IngestSettings
 
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})

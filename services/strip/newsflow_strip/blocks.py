@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -63,7 +63,20 @@ _SHORT_TOKENS = frozenset({"ad", "ads", "cta", "img", "nav", "more", "next", "ti
                            "post", "meta", "info", "also", "most", "tags", "skip"})  # fmt: skip
 """Tokens too short or too common to match inside other words (``ad`` in ``header``, ``more``
 in ``moreover``): these must be a whole hyphen/underscore-separated part of the attribute."""
-STRUCTURE = ("article", "main", "header", "footer", "nav", "aside", "form", "figure", "table", "ul", "blockquote", "hidden")
+STRUCTURE = (
+    "article",
+    "main",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "form",
+    "figure",
+    "table",
+    "ul",
+    "blockquote",
+    "hidden",
+)
 _LANDMARK_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary"})
 HIDDEN_COPY_SHARE = 0.7
 """A hidden block whose trigrams the visible kept text holds to this share is a copy."""
@@ -366,7 +379,7 @@ def block_rows(blocks: Sequence[Block], language: str | None, title: str | None)
     # article: the element whose child blocks (and, at half weight, grandchild blocks) hold the
     # most prose.
     prose_by_element: Counter[Any] = Counter()
-    candidate_score: Counter[Any] = Counter()
+    candidate_score: defaultdict[Any, float] = defaultdict(float)
     total_prose = 0
     for block, f in zip(blocks, facts, strict=True):
         if _is_prose(f):
@@ -376,7 +389,7 @@ def block_rows(blocks: Sequence[Block], language: str | None, title: str | None)
                 if level < 2:
                     candidate_score[node] += f.chars / (level + 1)
     total_prose = max(total_prose, 1)
-    top = candidate_score.most_common(1)[0][0] if candidate_score else None
+    top = max(candidate_score, key=candidate_score.__getitem__) if candidate_score else None
     contexts: dict[Any, _Context] = {}
     first_h1 = next((i for i, b in enumerate(blocks) if b.tag == "h1"), None)
     total_chars = max(sum(f.chars for f in facts), 1)
@@ -460,7 +473,7 @@ def with_votes(rows: list[list[float]], blocks: Sequence[Block], votes: Sequence
     among kept neighbours is likely article too, even where the extractor left it out.
     Reads only which elements hold a block, so it may run after trafilatura rewrote the tree."""
     chars_by_element: Counter[Any] = Counter()
-    voted_by_element: list[Counter[Any]] = [Counter() for _ in votes]
+    voted_by_element: list[defaultdict[Any, float]] = [defaultdict(float) for _ in votes]
     for i, block in enumerate(blocks):
         for node in block.ancestors[1:4]:
             chars_by_element[node] += block.chars

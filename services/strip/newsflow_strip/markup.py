@@ -3,9 +3,10 @@
 Publishers fill in several places for search engines and social cards, and each is wrong
 somewhere, so no one of them is trusted by a fixed order alone:
 
-- **title**: ``og:title``/``twitter:title``, the JSON-LD ``headline``, the first ``<h1>`` and
-  ``<title>`` (each without the site's name) are candidates; the one most others agree with
-  (equal, or one containing the other) wins, in that order on a tie.
+- **title**: the JSON-LD ``headline``, ``og:title``/``twitter:title``, the first ``<h1>`` and
+  ``<title>`` (each without the site's name, entities and invisible characters) are candidates;
+  the one most others agree with (equal, or one containing the other) wins, in that order on a
+  tie: the headline the publisher declares for the article first, the social card's next.
 - **authors**: the JSON-LD article's ``author`` (names, or ``@id`` references to Person nodes),
   author ``<meta>`` tags, ``rel=author`` links, ``itemprop=author`` elements, then a byline
   element; "By", roles ("Staff", "Redaktion") and e-mail addresses removed, names split on
@@ -18,8 +19,10 @@ somewhere, so no one of them is trusted by a fixed order alone:
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import warnings
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,15 +55,63 @@ _NOT_A_NAME = re.compile(
     re.I,
 )
 _ROLE_SUFFIX = re.compile(r"\s*[,(]\s*(?:staff|reporter|correspondent|editor|contributor)[^)]*\)?$", re.I)
+_INITIALS_SUFFIX = re.compile(r"\s*\([a-z.]{2,5}\)$")
+"""An editor's short sign after the name ("Oliver Maksan (oma)")."""
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+"""A URL slug standing in for a name ("sophie-foster")."""
+AUTHOR_LINKS = (
+    "//a["
+    + " or ".join(
+        f"contains(@href, '/{path}/')"
+        for path in ("author", "authors", "autor", "autoren", "auteur", "autore", "journalist")
+    )
+    + "]"
+)
+AUTHOR_CLASSES = (
+    "//*[(contains(translate(@class, 'AUTHORNME', 'authornme'), 'authorname')"
+    " or contains(translate(@class, 'AUTHORNME', 'authornme'), 'author-name')"
+    " or contains(translate(@class, 'AUTHORLINE', 'authorline'), 'authorline'))]"
+)
+
+_TEXTUAL_DATE = re.compile(r"\b(?:19|20)\d{2}\b")
+_MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b", re.I)
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """A time from markup: ISO 8601 (a bare date: noon UTC). Placeholder dates that CMSs emit
-    for "unset" (0001-01-01, 1970-01-01) are not publication times."""
+    """A time from markup: ISO 8601 (a bare date: noon UTC), else a date with an English month
+    name, as RFC 2822 ("Thu, 04 May 2023 10:00:00 GMT") or as older CMSs write it ("May 4, 2023
+    10:00 AM EDT"; no zone: UTC, no time: noon). Placeholder dates that CMSs emit for "unset" (0001-01-01, 1970-01-01)
+    are not publication times."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
     parsed = parse_iso(value, earliest_year=1990)
-    if parsed is not None and value is not None and len(value.strip()) == 10:  # YYYY-MM-DD alone
-        parsed = parsed.replace(hour=12)
-    return parsed
+    if parsed is not None:
+        return parsed.replace(hour=12) if len(value) == 10 else parsed  # YYYY-MM-DD alone
+    if not _TEXTUAL_DATE.search(value):
+        return None
+    parsed = _month_name_date(value)
+    if parsed is None or parsed.year < 1990:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _month_name_date(value: str) -> datetime | None:
+    if not _MONTH_NAME.search(value):
+        return None  # "04/05/2023" is the 4th of May or the 5th of April: not guessed
+    from dateutil import parser as date_parser
+
+    with warnings.catch_warnings():  # a zone name dateutil does not know is read as no zone (UTC)
+        warnings.simplefilter("ignore")
+        try:
+            parsed: datetime = date_parser.parse(value, fuzzy=True, default=datetime(2000, 1, 1, 12), tzinfos=_US_ZONES)
+            return parsed
+        except (ValueError, OverflowError):
+            return None
+
+
+_US_ZONES = {"EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600, "CDT": -5 * 3600, "MST": -7 * 3600,
+             "MDT": -6 * 3600, "PST": -8 * 3600, "PDT": -7 * 3600, "GMT": 0, "UTC": 0, "BST": 3600}  # fmt: skip
 
 
 def _noon(day: date) -> datetime:
@@ -125,20 +176,47 @@ def _normalized(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
 
 
-def without_site_name(title: str, site_names: list[str]) -> str:
+def without_site_name(title: str, site_names: list[str], others: list[str] | None = None) -> str:
     """A title without the site's name: separator-delimited segments that name the site (or, if
-    none does, short trailing segments after a longer first one)."""
-    parts = [p for p in _TITLE_SEPARATORS.split(title.strip()) if p.strip()]
-    if len(parts) < 2:
-        return title.strip()
+    none does, short trailing segments after a longer first one that no other candidate title,
+    ``others``, carries: "Vädjar efter attackerna – ”kritiskt”" keeps its end when the page's
+    ``<h1>`` has it). The separators between the segments kept stay as written."""
+    title = title.strip()
+    segments = _TITLE_SEPARATORS.split(title)
+    separators = _TITLE_SEPARATORS.findall(title)
+    if len(segments) < 2:
+        return title
     sites = {_normalized(s) for s in site_names if s and _normalized(s)}
-    kept = [
-        p for p in parts if not any(_normalized(p) == s or (s in _normalized(p) and len(p.split()) <= 4) for s in sites)
+    keep = [
+        not any(_normalized(p) == s or (s in _normalized(p) and len(p.split()) <= 4) for s in sites) for p in segments
     ]
-    if len(kept) == len(parts):
-        while len(kept) > 1 and len(kept[-1].split()) <= 3 and len(kept[0].split()) >= 3:
-            kept.pop()
-    return " - ".join(kept) if kept else title.strip()
+    if all(keep):
+        elsewhere = " ".join(_normalized(o) for o in others or [])
+        last = len(segments) - 1
+        while last > 0 and len(segments[last].split()) <= 3 and len(segments[0].split()) >= 3:
+            if _normalized(segments[last]) in elsewhere:
+                break
+            keep[last] = False
+            last -= 1
+    if not any(keep):
+        return title
+    out = ""
+    for i, (segment, kept) in enumerate(zip(segments, keep, strict=True)):
+        if kept:
+            joint = "" if not out else separators[i - 1] if keep[i - 1] else " - "
+            out += joint + segment
+    return out
+
+
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
+
+
+def _readable(text: str | None) -> str | None:
+    """Markup text as a reader sees it: entities decoded (JSON-LD often carries ``&uuml;``),
+    soft hyphens and zero-width characters removed, whitespace collapsed."""
+    if not text:
+        return None
+    return " ".join(_INVISIBLE.sub("", html.unescape(text)).split()) or None
 
 
 def choose_title(candidates: list[str | None]) -> str | None:
@@ -171,23 +249,32 @@ def page_title(tree: Any, meta: dict[str, str], ld: dict[str, Any], url: str | N
     h1 = tree.xpath("(//h1)[1]")
     headline = ld.get("headline")
     candidates = [
-        _first(meta, TITLE_META),
-        headline if isinstance(headline, str) else None,
-        _text(h1[0]) if h1 else None,
-        tree.findtext(".//title"),
+        _readable(headline if isinstance(headline, str) else None),
+        _readable(_first(meta, TITLE_META)),
+        _readable(_text(h1[0]) if h1 else None),
+        _readable(tree.findtext(".//title")),
     ]
-    return choose_title([without_site_name(c, sites) if c else None for c in candidates])
+    # A trailing segment of <title> or og:title that the headline or <h1> repeats is the headline's.
+    headlines = [c for c in candidates[:3] if c]
+    return choose_title(
+        [without_site_name(c, sites, [o for o in headlines if o is not c]) if c else None for c in candidates]
+    )
 
 
-def clean_names(raw: list[str]) -> list[str]:
-    """Person names out of author strings: split, "By …" and roles removed, no e-mails or URLs."""
+def clean_names(raw: list[str], site_names: list[str] | None = None) -> list[str]:
+    """Person names out of author strings: split, "By …", roles and editors' signs removed; no
+    e-mails, URLs, slugs, or the site's own name (``site_names``: a publisher naming itself)."""
+    sites = {_normalized(s) for s in site_names or [] if _normalized(s)}
     names: list[str] = []
     for value in raw:
         if "@" in value or "http" in value or "www." in value:
             continue  # an e-mail address or a profile URL, not a name
         for piece in _NAME_SPLIT.split(_BYLINE_PREFIX.sub("", " ".join(value.split()))):
             name = _ROLE_SUFFIX.sub("", _BYLINE_PREFIX.sub("", piece.strip(" .:-–—"))).strip(" .:-–—")
+            name = _INITIALS_SUFFIX.sub("", name)
             if not name or _NOT_A_NAME.match(name) or "@" in name or "http" in name or "www." in name:
+                continue
+            if _SLUG.match(name) or _names_site(name, sites):
                 continue
             if any(ch.isdigit() for ch in name) or len(name.split()) > 5 or len(name) < 3:
                 continue
@@ -209,19 +296,36 @@ def _ld_names(value: Any, people: dict[str, str]) -> list[str]:
     return found
 
 
-def page_authors(tree: Any, meta: dict[str, str], ld: dict[str, Any], items: list[dict[str, Any]]) -> list[str]:
+def _names_site(name: str, sites: set[str]) -> bool:
+    """Whether ``name`` is the site's own name (or its host: "mdr.de", "STERN.de")."""
+    mine = _normalized(name)
+    squashed = mine.replace(" ", "")
+    return any(mine == s or squashed == s.replace(" ", "") or (s in mine and len(s) >= 3) for s in sites)
+
+
+def page_authors(
+    tree: Any, meta: dict[str, str], ld: dict[str, Any], items: list[dict[str, Any]], site_names: list[str]
+) -> list[str]:
+    """The first source, in order, that names a person: JSON-LD, ``<meta>``, ``rel=author``,
+    ``itemprop=author``, links to author pages, author-name and byline elements. A source that
+    names only the site itself (a publisher crediting itself) is passed over for a later one
+    naming a person, and is the answer only when none does."""
     people = {str(i.get("@id")): i["name"] for i in items if "person" in _types(i) and isinstance(i.get("name"), str)}
     sources: list[list[str]] = [
         _ld_names(ld.get("author"), people),
         [v for k in AUTHOR_META if (v := meta.get(k)) and not v.startswith("http")],
         [_text(a) for a in tree.xpath("//a[@rel='author']")][:5],
         [_text(n) for n in tree.xpath("//*[@itemprop='author' and not(self::meta)]")][:5],
-        [_text(n) for n in tree.xpath("(//*[contains(@class, 'byline') or contains(@class, 'author-name')])[1]")],
+        [t for a in tree.xpath(AUTHOR_LINKS)[:5] if len((t := _text(a)).split()) <= 5],
+        [t for n in tree.xpath(AUTHOR_CLASSES)[:5] if len((t := _text(n)).split()) <= 12],
+        [_text(n) for n in tree.xpath("(//*[contains(@class, 'byline')])[1]")],
     ]
+    self_credit: list[str] = []
     for raw in sources:
-        if names := clean_names(raw):
+        if names := clean_names(raw, site_names):
             return names
-    return []
+        self_credit = self_credit or clean_names(raw)
+    return self_credit
 
 
 def _itemprop_date(tree: Any, prop: str) -> str | None:
@@ -285,7 +389,7 @@ def page_metadata(tree: Any, url: str | None = None, meta: dict[str, str] | None
     declared = tree.xpath('//link[translate(@rel, "CANOICL", "canoicl")="canonical"]/@href')
     return PageMetadata(
         title=page_title(tree, meta, ld, url),
-        authors=page_authors(tree, meta, ld, items),
+        authors=page_authors(tree, meta, ld, items, _site_names(meta, ld, url)),
         published=published or searched_date(tree, url),
         updated=updated,
         outlet=outlet if isinstance(outlet, str) else None,

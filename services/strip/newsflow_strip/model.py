@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from functools import cached_property
 from typing import Any
 
 import numpy as np

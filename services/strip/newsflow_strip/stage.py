@@ -112,9 +112,9 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
             lines = doc.content.count("\n") + 1
             if lines > MAX_TEXT_LINES:
                 raise Rejected("too_many_lines", f"{lines} lines > {MAX_TEXT_LINES}: not a page")
-            text = strip_text(doc.content, doc.language)  # clean's detection, as in training
+            text = strip_text(doc.content, doc.language, url=doc.url)  # clean's detection, as in training
             body = text.body
-            page = PageMetadata(header_lines=text.header_lines, footer_lines=text.footer_lines)
+            page = PageMetadata(title=text.title, header_lines=text.header_lines, footer_lines=text.footer_lines)
             page_lines = [line.strip() for line in doc.content.split("\n") if line.strip()]
         if doc.hints.feed_content and body_source == "page":
             feed_body = fragment_text(doc.hints.feed_content)

@@ -25,6 +25,7 @@ from newsflow_strip.patterns import (
     SEPARATORS,
     units,
 )
+from newsflow_strip.text_title import text_title
 
 TEXT_MODEL = "text_lines"
 
@@ -36,6 +37,7 @@ class TextStrip:
     body: str
     header_lines: list[str] = field(default_factory=list)
     footer_lines: list[str] = field(default_factory=list)
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,11 @@ def classify_page(page: PreparedPage, model: LineClassifier | None) -> list[int]
     return [k for k, is_body in enumerate(model.body_lines(page.rows)) if is_body]
 
 
-def strip_text(text: str, language: str | None = None, model: LineClassifier | None = None) -> TextStrip:
-    """Split a flattened page into header, article body and footer."""
+def strip_text(
+    text: str, language: str | None = None, model: LineClassifier | None = None, url: str | None = None
+) -> TextStrip:
+    """Split a flattened page into header, article body and footer, and find its headline
+    (``text_title``; ``url``, where known, helps: article URLs often spell the headline)."""
     page = prepare_page(text, language)
     if not page.candidates:
         return TextStrip(body="", header_lines=page.lines)
@@ -166,4 +171,5 @@ def strip_text(text: str, language: str | None = None, model: LineClassifier | N
         body="\n\n".join(page.lines[i] for i in indices),
         header_lines=page.lines[max(0, first - 12) : first],
         footer_lines=page.lines[last + 1 : last + 13],
+        title=text_title(page.lines, indices, page.language, url),
     )

@@ -1,11 +1,14 @@
 """The quality gate: `make eval`'s figures may not fall below floors pinned just under what was
-measured (figures in the comments; see docs/quality.md). Raise a floor when quality rises."""
+measured (figures in the comments; see docs/quality.md). Raise a floor when quality rises.
+
+Body floors pin figures cross-validated by publisher (the classifiers retrained fold by fold),
+never the shipped models' in-sample figures: those say nothing about pages nobody trained on."""
 
 import pytest
 
 from newsflow_cli.extract_cmd import Extractor
 from newsflow_lab.corpus import load_dev_pages, load_seed_pages
-from newsflow_lab.evaluate import dev_figures, seed_figures, seed_records
+from newsflow_lab.evaluate import seed_figures, seed_records
 from newsflow_lab.planted import as_document, planted_figures, story_figures
 
 
@@ -19,14 +22,26 @@ def seeds(seed_records_by_name):
     return seed_figures(load_seed_pages(), seed_records_by_name)
 
 
-def test_dev_set_html_and_text_stay_above_their_floors(dev_set):
-    figures = dev_figures(load_dev_pages(dev_set))
-    assert figures["html"].f1 >= 0.972  # measured 0.975 (trafilatura precision alone: 0.973)
-    assert figures["text_in_sample"].f1 >= 0.95  # measured 0.955 in-sample; 0.920 cross-validated
+@pytest.fixture(scope="module")
+def cross_validated():
+    """Both body classifiers cross-validated by publisher over both development sets, as
+    `make train` and `make eval` do: HTML and flattened-text figures per set."""
+    from newsflow_lab import html_train, train
+    from newsflow_lab.corpus import benchmark_pages, fundus_pages
+
+    if not list(benchmark_pages()) or not list(fundus_pages()):
+        pytest.skip("the development sets are not beside the project (or at NEWSFLOW_DEV_SET / NEWSFLOW_TRAIN_SETS)")
+    html = html_train.cross_validate(html_train.training_pages(), log=lambda _line: None).per_set()
+    return html, train.cross_validate(train.training_pages()).per_set
 
 
-def test_seed_bodies_stay_above_their_floor(seeds):
-    assert seeds.body.f1 >= 0.965  # measured 0.972 (in-sample: the seeds are in the training set)
+def test_bodies_cross_validated_by_publisher_stay_above_their_floors(cross_validated):
+    html, text = cross_validated
+    assert html["benchmark"].f1 >= 0.970  # measured 0.973 (trafilatura precision 0.973, default 0.962)
+    assert html["fundus"].f1 >= 0.957  # measured 0.961 (trafilatura 0.939, precision 0.940, readability 0.906)
+    assert text["benchmark"].f1 >= 0.912  # measured 0.917 (rule of eight 0.850, trafilatura 0.701)
+    assert text["fundus"].f1 >= 0.909  # measured 0.914 (rule of eight 0.821, trafilatura 0.692)
+    assert text["seeds"].f1 >= 0.89  # measured 0.903: the seeds' own pages left out of training
 
 
 def test_seed_titles_dates_and_people(seeds):
@@ -69,19 +84,19 @@ def fundus():
     return figures
 
 
-def test_fundus_publishers_out_of_sample_bodies_stay_above_their_floors_and_ahead_of_trafilatura(fundus):
-    html, text = fundus.html, fundus.text
-    assert html["newsflow"].f1 >= 0.945  # measured 0.949 (trafilatura 0.939, precision 0.940, readability 0.906)
-    assert html["newsflow"].f1 > max(html["trafilatura"].f1, html["trafilatura precision"].f1)
-    assert text["newsflow"].f1 >= 0.88  # measured 0.886 (the line model never saw these pages; rule of eight 0.821)
-    assert text["newsflow"].f1 > text["rule of eight"].f1 > text["trafilatura"].f1
+def test_fundus_bodies_cross_validated_stay_ahead_of_every_peer_in_the_same_run(fundus, cross_validated):
+    html, text = cross_validated
+    assert html["fundus"].f1 > max(
+        fundus.html[peer].f1 for peer in ("trafilatura", "trafilatura precision", "readability-lxml")
+    )
+    assert text["fundus"].f1 > fundus.text["rule of eight"].f1 > fundus.text["trafilatura"].f1
 
 
 def test_fundus_publishers_titles_authors_and_dates_stay_above_their_floors(fundus):
     metadata = fundus.metadata
-    assert metadata["title"]["newsflow"] >= 0.75  # measured 0.762 (trafilatura 0.682)
-    assert metadata["authors"]["newsflow"] >= 0.80  # measured 0.813 (trafilatura 0.727)
-    assert metadata["published day"]["newsflow"] >= 0.975  # measured 0.981 (trafilatura 0.972)
+    assert metadata["title"]["newsflow"] >= 0.80  # measured 0.813 (trafilatura 0.682): rules, nothing fit
+    assert metadata["authors"]["newsflow"] >= 0.81  # measured 0.823 (trafilatura 0.727)
+    assert metadata["published day"]["newsflow"] >= 0.975  # measured 0.986 (trafilatura 0.972)
 
 
 @pytest.fixture(scope="module")

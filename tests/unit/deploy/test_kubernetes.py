@@ -206,11 +206,18 @@ def test_dev_state_redis_never_evicts_and_its_cache_redis_is_bounded():
     )
 
 
-def test_only_ingest_may_reach_the_web_and_never_private_ranges():
+def test_only_ingest_and_alerts_may_reach_the_web_and_never_private_ranges():
     policies = {p["metadata"]["name"]: p for p in of_kind(render("prod"), "NetworkPolicy")}
-    web = policies["newsflow-ingest-web"]
-    assert web["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "ingest"
-    [rule] = web["spec"]["egress"]
-    [block] = rule["to"]
-    assert block["ipBlock"]["cidr"] == "0.0.0.0/0" and "10.0.0.0/8" in block["ipBlock"]["except"]
-    assert {p["port"] for p in rule["ports"]} == {80, 443}
+    web_egress = {
+        name: p
+        for name, p in policies.items()
+        if any("ipBlock" in to for r in p["spec"].get("egress", []) for to in r.get("to", []))
+    }
+    assert set(web_egress) == {"newsflow-ingest-web", "newsflow-alerts-webhooks"}
+    for name, component in (("newsflow-ingest-web", "ingest"), ("newsflow-alerts-webhooks", "alerts")):
+        web = web_egress[name]
+        assert web["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == component
+        [rule] = web["spec"]["egress"]
+        [block] = rule["to"]
+        assert block["ipBlock"]["cidr"] == "0.0.0.0/0" and "10.0.0.0/8" in block["ipBlock"]["except"]
+        assert {p["port"] for p in rule["ports"]} == {80, 443}

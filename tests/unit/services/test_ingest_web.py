@@ -9,7 +9,7 @@ import pytest
 from newsflow_ingest.errors import SourceError
 from newsflow_ingest.feeds import gunzipped, parse_feed, parse_sitemap, xml_kind
 from newsflow_ingest.fetch import declared_charset, retry_after_s
-from newsflow_ingest.guard import AddressPolicy
+from newsflow_shared.guard import AddressPolicy
 from tests.web_fixture import BILLION_LAUGHS, EXTERNAL_ENTITY, atom, rss
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from trafilatura.utils import load_html
 
-from newsflow_strip.markup import choose_title, clean_names, page_metadata, url_date, without_site_name
+from newsflow_strip.markup import choose_title, clean_names, page_metadata, parse_date, url_date, without_site_name
 
 
 def test_the_site_name_leaves_the_title():
@@ -57,3 +57,43 @@ def test_without_any_date_markup_the_url_then_the_page_text_give_one():
     )
     found = page_metadata(load_html(bare), "https://coast.example/storm").published
     assert found is not None and found.date().isoformat() == "2024-03-05", "htmldate's quick search"
+
+
+def test_the_separators_a_title_keeps_stay_as_written_and_its_end_stays_when_the_headline_has_it():
+    assert (
+        without_site_name("BUDGET 3.0 | Sars gets R4bn | Times Live", ["Times Live"]) == "BUDGET 3.0 | Sars gets R4bn"
+    )
+    assert (
+        without_site_name("Vädjar efter attackerna – ”kritiskt”", [], ["Vädjar efter attackerna – ”kritiskt”"])
+        == "Vädjar efter attackerna – ”kritiskt”"
+    )
+    assert without_site_name("Vädjar efter attackerna – ”kritiskt”", []) == "Vädjar efter attackerna"
+
+
+def test_titles_read_as_a_reader_sees_them_and_the_declared_headline_wins_a_tie():
+    html = """<html><head><title>R&uuml;ckbau - News</title>
+    <meta property="og:title" content="A social teaser">
+    <script type="application/ld+json">{"@type": "NewsArticle", "headline": "K&uuml;hlt&uuml;rme gesprengt",
+      "datePublished": "2024-03-05"}</script></head>
+    <body><h1>Helikopter\u00adlandeplatz</h1><p>Text.</p></body></html>"""
+    assert page_metadata(load_html(html), "https://news.example/a").title == "Kühltürme gesprengt"
+    assert choose_title(["Helikopter landeplatz", None, None, None]) == "Helikopter landeplatz"
+
+
+def test_a_publisher_crediting_itself_gives_way_to_a_person_but_is_kept_when_no_one_else_is_named():
+    site = """<html><head><meta property="og:site_name" content="Coast News">
+    <script type="application/ld+json">{"@type": "NewsArticle", "headline": "Storm", "author": {"name": "Coast News"}}
+    </script></head><body><h1>Storm</h1>{byline}<p>Text.</p></body></html>"""
+    with_person = site.replace("{byline}", '<a href="/author/ana-lima/">Ana Lima</a>')
+    assert page_metadata(load_html(with_person), "https://coast.example/storm").authors == ["Ana Lima"]
+    alone = site.replace("{byline}", "")
+    assert page_metadata(load_html(alone), "https://coast.example/storm").authors == ["Coast News"]
+    assert clean_names(["Oliver Maksan (oma)", "sophie-foster"]) == ["Oliver Maksan"]
+
+
+def test_dates_in_the_forms_markup_writes_them():
+    assert parse_date("Thu, 04 May 2023 10:00:00 GMT") == datetime(2023, 5, 4, 10, tzinfo=UTC)
+    assert parse_date("May 4, 2023 10:00 AM EDT") == datetime(2023, 5, 4, 14, tzinfo=UTC)
+    assert parse_date("4 May 2023") == datetime(2023, 5, 4, 12, tzinfo=UTC)
+    assert parse_date("04/05/2023") is None, "day and month order cannot be told"
+    assert parse_date("1970-01-01") is None

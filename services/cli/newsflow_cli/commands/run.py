@@ -38,7 +38,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run.add_argument(
         "--allow-private-network",
         action="store_true",
-        help="let ingest fetch loopback and private addresses (local feeds); refused by default",
+        help="let ingest fetch, and alert webhooks reach, loopback and private addresses (local feeds "
+        "and receivers); refused by default",
     )
     run.add_argument("--once", action="store_true", help="exit when every input reached a terminal state")
     run.add_argument("--json", action="store_true", help="print the summary as one JSON object (last line)")
@@ -84,12 +85,13 @@ async def _run(args: argparse.Namespace, local: LocalSettings) -> int:
         overrides["index"] = {"backend": "postgres", "postgres_dsn": args.postgres}
     if args.allow_private_network:
         overrides["ingest"] = {"allow_private_network": True}
+        overrides["alerts"] = {"allow_private_network": True}
     stack = EmbeddedStack(local.data_dir, overrides)
     stop_following = asyncio.Event()
     follower: asyncio.Task[None] | None = None
     sender: asyncio.Task[None] | None = None
     services_ready: asyncio.Task[float] | None = None
-    server = reader = None
+    server = reader = alerts = None
     push_api: asyncio.Task[None] | None = None
     summary: dict[str, Any] = {}
     exit_code = 0
@@ -108,11 +110,17 @@ async def _run(args: argparse.Namespace, local: LocalSettings) -> int:
         follower = asyncio.create_task(follow_events(settings.kafka, tracker.observe, stop_following))
         sender = asyncio.create_task(send_requests(settings.kafka.bootstrap_servers, requests, args.rate))
         if not args.once:
+            from redis.asyncio import Redis
+
+            from newsflow_index.alerts import AlertStore
             from newsflow_index.api import start_api
             from newsflow_index.service import open_backend
 
             reader = open_backend(settings)
-            server, address = await start_api(reader, "127.0.0.1", args.port)
+            alerts = AlertStore(
+                Redis.from_url(settings.redis.url), settings.alerts.events_kept, settings.alerts.stream_kept
+            )
+            server, address = await start_api(reader, "127.0.0.1", args.port, alerts, settings.alerts)
             push_api = asyncio.create_task(_embedded_push_api(settings, shutdown))
             print(f"newsflow is running. Search page: {address}  (Ctrl-C to stop)", file=sys.stderr)
         last_line, last_print = "", 0.0
@@ -149,6 +157,8 @@ async def _run(args: argparse.Namespace, local: LocalSettings) -> int:
             await server.cleanup()
         if reader is not None:
             await reader.close()
+        if alerts is not None:
+            await alerts.close()
         stop_following.set()
         if sender is not None and not sender.done():
             sender.cancel()

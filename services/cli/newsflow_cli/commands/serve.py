@@ -22,11 +22,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 async def _serve(args: argparse.Namespace) -> int:
+    from newsflow_index.alerts import AlertStore
     from newsflow_index.api import start_api
 
-    configure_logging(local_settings_or_exit("serve", args.data_dir, args.postgres).log_level)
+    settings = local_settings_or_exit("serve", args.data_dir, args.postgres)
+    configure_logging(settings.log_level)
     backend = reader_backend("serve", args)
-    runner, address = await start_api(backend, args.host, args.port)
+    alerts = None
+    if settings.redis is not None:
+        from redis.asyncio import Redis
+
+        store = Redis.from_url(settings.redis.url)
+        alerts = AlertStore(store, settings.alerts.events_kept, settings.alerts.stream_kept)
+    else:
+        log.warning("NEWSFLOW_REDIS__URL is not set: alerts and /v1/stream answer 503")
+    runner, address = await start_api(backend, args.host, args.port, alerts, settings.alerts)
     log.info("search API and page at %s", address)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -37,4 +47,6 @@ async def _serve(args: argparse.Namespace) -> int:
     finally:
         await runner.cleanup()
         await backend.close()
+        if alerts is not None:
+            await alerts.close()
     return 0

@@ -1,4 +1,5 @@
-"""The SSRF guard: ingest never connects to an address inside the network it runs in.
+"""The SSRF guard: newsflow never connects to an address inside the network it runs in on behalf
+of a URL someone gave it (ingest's pages, feeds and sitemaps; alerts' webhooks).
 
 The check happens where the connection is made, not on the URL: a network backend for httpcore
 resolves the host, refuses the connection if *any* resolved address is loopback, private,
@@ -21,12 +22,12 @@ import httpx
 
 
 class BlockedAddressError(Exception):
-    """A connection the guard refused (dead-lettered as ``blocked_address``)."""
+    """A connection the guard refused (ingest dead-letters it as ``blocked_address``)."""
 
 
 @dataclass(frozen=True)
 class AddressPolicy:
-    """What ingest may connect to."""
+    """What a guarded client may connect to."""
 
     allow_private_network: bool = False
     """Lift the guard entirely (``newsflow run --allow-private-network``, for local feeds)."""
@@ -59,6 +60,22 @@ class AddressPolicy:
         )
 
 
+async def vetted_addresses(host: str, port: int, policy: AddressPolicy, timeout: float | None = None) -> list[str]:
+    """``host``'s addresses, if the policy allows every one of them; raises
+    ``BlockedAddressError`` naming the refused ones, ``OSError`` if it cannot be resolved."""
+    try:
+        infos = await asyncio.wait_for(
+            asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout
+        )
+    except (OSError, TimeoutError) as exc:
+        raise OSError(f"cannot resolve {host}: {exc}") from exc
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    refused = [a for a in addresses if policy.refuses(a, port)]
+    if refused:
+        raise BlockedAddressError(f"{host}:{port} resolves to {', '.join(refused)}, inside the network")
+    return addresses
+
+
 class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     """Resolves, vets and connects to the vetted address (see the module docstring)."""
 
@@ -75,15 +92,9 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         try:
-            infos = await asyncio.wait_for(
-                asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout
-            )
-        except (OSError, TimeoutError) as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        refused = [a for a in addresses if self.policy.refuses(a, port)]
-        if refused:
-            raise BlockedAddressError(f"{host}:{port} resolves to {', '.join(refused)}, inside the network")
+            addresses = await vetted_addresses(host, port, self.policy, timeout)
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
         return await self.inner.connect_tcp(addresses[0], port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
