@@ -9,6 +9,7 @@ pure function of its rows, labels, weights and ``PARAMS``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,6 +58,19 @@ def fit_boosted_trees(
         )
     # The leaves already carry the learning rate; the baseline is the prior's log-odds.
     return BoostedTrees(list(names), float(np.ravel(clf._baseline_prediction)[0]), 1.0, trees)
+
+
+DEVELOPMENT_SETS = ("benchmark", "fundus")
+
+
+def set_shares(set_names: Sequence[str]) -> dict[str, float]:
+    """A weight per set making each development set weigh the same in training, whatever its
+    size (a page of another set, a seed, weighs what a benchmark page does): their conventions
+    differ (fundus' gold keeps leads and subheadings, the benchmark's does not), and the larger
+    set must not decide them."""
+    per_set = Counter(set_names)
+    reference = max(per_set.get("benchmark", 0), 1)
+    return {name: reference / count if name in DEVELOPMENT_SETS else 1.0 for name, count in per_set.items()}
 
 
 def publisher_folds(groups: Sequence[str], folds: int = FOLDS) -> list[int]:

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds
+from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds, set_shares
 from newsflow_lab.corpus import HtmlPage, benchmark_pages, fundus_pages, label_against_gold, page_language
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
 from newsflow_strip.html import FEATURES, HTML_MODEL, PageAnalysis, analyse_page, body_from
@@ -72,10 +72,11 @@ def _weights(tp: TrainingPage) -> list[float]:
 
 def fit(pages: Sequence[TrainingPage]) -> BoostedTrees:
     rows, labels, weights = [], [], []
+    share = set_shares([tp.source.set_name for tp in pages])
     for tp in pages:
         rows += tp.analysis.rows
         labels += tp.labels
-        weights += _weights(tp)
+        weights += [w * share[tp.source.set_name] for w in _weights(tp)]
     return fit_boosted_trees(rows, labels, weights, FEATURES, PARAMS)
 
 

@@ -39,12 +39,13 @@ import json
 import math
 import re
 import time
+import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -90,6 +91,17 @@ def _stopwords(language: str) -> frozenset[str]:
     return frozenset(stopwordsiso.stopwords(language)) if stopwordsiso.has_lang(language) else frozenset()
 
 
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ß": "ss", "æ": "ae", "œ": "oe"})
+
+
+@lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """A lower-case word without its diacritics ("szkołami" → "szkolami"), as URL slugs and
+    unaccented writing have it: a term must not depend on whether a writer used accents."""
+    decomposed = unicodedata.normalize("NFKD", word.translate(_UNDECOMPOSED))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def _terms(text: str, stopwords: frozenset[str]) -> list[str]:
     out = []
     for token in _TERM.findall(text.lower()):
@@ -99,7 +111,7 @@ def _terms(text: str, stopwords: frozenset[str]) -> list[str]:
                 continue
             out.append(number)
         elif token not in stopwords:
-            out.append(token[:STEM_CHARS])
+            out.append(fold(token)[:STEM_CHARS])
     return out
 
 
@@ -119,7 +131,7 @@ def url_slug(url: str | None) -> str:
 def _outlet_words(doc: ExtractedDocument) -> set[str]:
     """The outlet's own name says nothing about the event ("zacks", "newsweek")."""
     host = urlsplit(doc.url).hostname or "" if doc.url else ""
-    return {w[:STEM_CHARS] for w in re.split(r"[^\w]+", f"{host} {doc.outlet or ''}".lower()) if len(w) >= 3}
+    return {fold(w)[:STEM_CHARS] for w in re.split(r"[^\w]+", f"{host} {doc.outlet or ''}".lower()) if len(w) >= 3}
 
 
 def term_counts(doc: ExtractedDocument) -> Counter[str]:
