@@ -92,13 +92,30 @@ async def test_openapi_describes_every_route_and_its_schemas(api: httpx.AsyncCli
         "/v1/entities/{name}",
         "/v1/documents/{doc_id}",
         "/v1/stories/{story_id}",
+        "/v1/alerts",
+        "/v1/alerts/{alert_id}",
+        "/v1/alerts/{alert_id}/events",
+        "/v1/stream",
     }
-    assert {"SearchResponse", "DocumentResponse", "StoryResponse", "DocumentBrief"} <= set(
-        spec["components"]["schemas"]
-    )
+    assert {
+        "SearchResponse",
+        "DocumentResponse",
+        "StoryResponse",
+        "DocumentBrief",
+        "AlertRequest",
+        "Alert",
+        "AlertEventsResponse",
+        "AlertNotification",
+    } <= set(spec["components"]["schemas"])
     search_parameters = {p["name"] for p in spec["paths"]["/v1/search"]["get"]["parameters"]}
     assert search_parameters == {"q", "outlet", "language", "entity", "from", "to", "page", "per_page", "collapse"}
     for route, path in spec["paths"].items():
+        if route == "/v1/stream":
+            assert "text/event-stream" in path["get"]["responses"]["200"]["content"]
+            continue
+        if route == "/v1/alerts":
+            created = path["post"]["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]
+            assert created.removeprefix("#/components/schemas/") in spec["components"]["schemas"]
         if route == "/v1/export":
             assert {"application/x-ndjson", "text/csv; charset=utf-8"} <= set(
                 path["get"]["responses"]["200"]["content"]

@@ -15,6 +15,9 @@ def load_language_model() -> None:
 
 
 SAMPLE_LINES = 30
+SAMPLE_CHARS = 4000
+"""py3langid's cost grows with its input; on both development sets' 305 pages the first 4,000
+characters of the sample decide exactly as the whole sample does, at 40% of the time."""
 
 
 def detect_language(text: str) -> str | None:
@@ -23,8 +26,8 @@ def detect_language(text: str) -> str | None:
 
     The one language detection of the pipeline: strip's line classifier reads it too."""
     lines = sorted((line.strip() for line in text.split("\n") if line.strip()), key=len, reverse=True)
-    sample = " ".join(lines[:SAMPLE_LINES])
-    if sum(ch.isalpha() for ch in sample[:2000]) < MIN_CHARS:
+    sample = " ".join(lines[:SAMPLE_LINES])[:SAMPLE_CHARS]
+    if sum(map(str.isalpha, sample[:2000])) < MIN_CHARS:
         return None
     language, _score = py3langid.classify(sample)
     return str(language)

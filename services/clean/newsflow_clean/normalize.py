@@ -94,13 +94,15 @@ def repair(text: str) -> str:
         raise Rejected("binary_content", f"{controls} control characters in {len(text)}")
     text = _CONTROL.sub("", text)
     # ftfy works line by line at ~0.07 ms a line, and a page's markup and scripts are thousands of
-    # lines. Only lines that could hold something it fixes go through it (docs/performance.md).
-    text = "".join(
-        ftfy.fix_text(line, uncurl_quotes=False, unescape_html=False, normalization="NFC")
-        if _ftfy_would_fix(line)
-        else line
-        for line in _segments(text)
-    )
+    # lines. Only lines that could hold something it fixes go through it (docs/performance.md),
+    # and a page with no character that could start a fix (most English pages) is not split at all.
+    if _ALWAYS_FIX.search(text) or _MOJIBAKE_LEAD.search(text):
+        text = "".join(
+            ftfy.fix_text(line, uncurl_quotes=False, unescape_html=False, normalization="NFC")
+            if _ftfy_would_fix(line)
+            else line
+            for line in _segments(text)
+        )
     return unicodedata.normalize("NFC", text)
 
 

@@ -23,6 +23,7 @@ import html
 import json
 import re
 import warnings
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,11 +68,8 @@ AUTHOR_LINKS = (
     )
     + "]"
 )
-AUTHOR_CLASSES = (
-    "//*[(contains(translate(@class, 'AUTHORNME', 'authornme'), 'authorname')"
-    " or contains(translate(@class, 'AUTHORNME', 'authornme'), 'author-name')"
-    " or contains(translate(@class, 'AUTHORLINE', 'authorline'), 'authorline'))]"
-)
+_AUTHOR_CLASS = re.compile(r"author-?name|authorline", re.I)
+"""Class names of elements holding a byline's names ("authorName", "author-name", "authorline")."""
 
 _TEXTUAL_DATE = re.compile(r"\b(?:19|20)\d{2}\b")
 _MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b", re.I)
@@ -311,17 +309,23 @@ def page_authors(
     names only the site itself (a publisher crediting itself) is passed over for a later one
     naming a person, and is the answer only when none does."""
     people = {str(i.get("@id")): i["name"] for i in items if "person" in _types(i) and isinstance(i.get("name"), str)}
-    sources: list[list[str]] = [
-        _ld_names(ld.get("author"), people),
-        [v for k in AUTHOR_META if (v := meta.get(k)) and not v.startswith("http")],
-        [_text(a) for a in tree.xpath("//a[@rel='author']")][:5],
-        [_text(n) for n in tree.xpath("//*[@itemprop='author' and not(self::meta)]")][:5],
-        [t for a in tree.xpath(AUTHOR_LINKS)[:5] if len((t := _text(a)).split()) <= 5],
-        [t for n in tree.xpath(AUTHOR_CLASSES)[:5] if len((t := _text(n)).split()) <= 12],
-        [_text(n) for n in tree.xpath("(//*[contains(@class, 'byline')])[1]")],
+    # Each source is read only if the ones before it named no one: the later ones scan the page.
+    sources: list[Callable[[], list[str]]] = [
+        lambda: _ld_names(ld.get("author"), people),
+        lambda: [v for k in AUTHOR_META if (v := meta.get(k)) and not v.startswith("http")],
+        lambda: [_text(a) for a in tree.xpath("//a[@rel='author']")][:5],
+        lambda: [_text(n) for n in tree.xpath("//*[@itemprop='author' and not(self::meta)]")][:5],
+        lambda: [t for a in tree.xpath(AUTHOR_LINKS)[:5] if len((t := _text(a)).split()) <= 5],
+        lambda: [
+            t
+            for n in tree.xpath("//*[contains(@class, 'uthor')]")
+            if _AUTHOR_CLASS.search(n.get("class") or "") and len((t := _text(n)).split()) <= 12
+        ][:5],
+        lambda: [_text(n) for n in tree.xpath("(//*[contains(@class, 'byline')])[1]")],
     ]
     self_credit: list[str] = []
-    for raw in sources:
+    for source in sources:
+        raw = source()
         if names := clean_names(raw, site_names):
             return names
         self_credit = self_credit or clean_names(raw)

@@ -106,7 +106,7 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
             html = strip_html(doc.content, doc.url, doc.language)
             body, page = html.body, html.page
             page_lines = body.split("\n\n")
-            if html.signals is not None and body.strip():
+            if html.signals is not None:  # an empty body is evidence too: a shop's page has none
                 article_score = round(self.article_model.probability(features(html.signals, body)), 4)
         else:
             lines = doc.content.count("\n") + 1
@@ -120,7 +120,7 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
             feed_body = fragment_text(doc.hints.feed_content)
             if fuller_than(feed_body, body):  # a paywall's teaser, or a page the extractor misread
                 body, body_source = feed_body, "feed"
-        if not body.strip():
+        if not body.strip() and not self._drops_page(article_score, body_source, doc):
             return _Stripped(Dropped(NO_BODY, "nothing article-like left after boilerplate removal"), page_lines)
         fields = doc.stamped(
             self.name,
@@ -133,14 +133,17 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
         )
         fields.pop("content")
         stripped = StrippedDocument(**fields)
-        if article_score is not None and body_source == "page" and self._drops(article_score, doc):
+        if self._drops_page(article_score, body_source, doc):
             detail = f"P(article) {article_score:.2f} < {self.article_model.threshold}"
             return _Stripped(Dropped(NOT_AN_ARTICLE, detail, kept=stripped), [])
         return _Stripped(stripped, page_lines)
 
-    def _drops(self, article_score: float, doc: CleanDocument) -> bool:
+    def _drops_page(self, article_score: float | None, body_source: str, doc: CleanDocument) -> bool:
+        """Whether the article check drops this page (never a feed's own text, never an exempt source)."""
         policy = self.articles
-        if policy is None or not policy.drop_non_articles or article_score >= self.article_model.threshold:
+        if article_score is None or body_source != "page" or policy is None or not policy.drop_non_articles:
+            return False
+        if article_score >= self.article_model.threshold:
             return False
         return template_source(doc) not in policy.exempt_sources and doc.hints.outlet not in policy.exempt_sources
 

