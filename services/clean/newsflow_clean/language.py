@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+
 import py3langid
 
 MIN_CHARS = 20
@@ -25,8 +27,11 @@ def detect_language(text: str) -> str | None:
     results tables say little about it), or ``None`` when there is too little text.
 
     The one language detection of the pipeline: strip's line classifier reads it too."""
-    lines = sorted((line.strip() for line in text.split("\n") if line.strip()), key=len, reverse=True)
-    sample = " ".join(lines[:SAMPLE_LINES])[:SAMPLE_CHARS]
+    # The longest lines by raw length first (in C: a page's markup leaves thousands of blank
+    # ones), then by their stripped length.
+    longest = heapq.nlargest(SAMPLE_LINES * 2, text.split("\n"), key=len)
+    lines = heapq.nlargest(SAMPLE_LINES, (stripped for line in longest if (stripped := line.strip())), key=len)
+    sample = " ".join(lines)[:SAMPLE_CHARS]
     if sum(map(str.isalpha, sample[:2000])) < MIN_CHARS:
         return None
     language, _score = py3langid.classify(sample)
