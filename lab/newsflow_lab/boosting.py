@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from newsflow_strip.model import BoostedTrees, Tree
+from newsflow_strip.model import BoostedTrees, LineClassifier, Tree, model_path
 
 FOLDS = 5
 PARAMS: dict[str, Any] = {
@@ -83,3 +83,11 @@ def publisher_folds(groups: Sequence[str], folds: int = FOLDS) -> list[int]:
         for i in test:
             fold_of[i] = fold
     return fold_of
+
+
+def ship(trees: BoostedTrees, decoding: tuple[float, float], name: str, pages: int) -> None:
+    """Write a classifier (trees and their run decoding) where the strip package loads it from."""
+    model = LineClassifier(trees, *decoding, metadata={"params": PARAMS, "pages": pages})
+    path = model_path(name)
+    path.write_text(model.to_json() + "\n")
+    print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")

@@ -21,11 +21,11 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds, set_shares
+from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds, set_shares, ship
 from newsflow_lab.corpus import HtmlPage, benchmark_pages, fundus_pages, label_against_gold, page_language
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
 from newsflow_strip.html import FEATURES, HTML_MODEL, PageAnalysis, analyse_page, body_from
-from newsflow_strip.model import BoostedTrees, LineClassifier, decode_runs, model_path
+from newsflow_strip.model import BoostedTrees, decode_runs
 
 DECODING_GRID = [(0.0, b) for b in (-0.5, -0.25, 0.0, 0.25, 0.5)] + [(c, 0.0) for c in (0.5, 1.0, 2.0)]
 """(switch cost, body bias) of the run decoding tried on out-of-fold probabilities. A switch
@@ -142,10 +142,7 @@ def main(argv: list[str] | None = None) -> int:
               f"cross-validated by publisher: P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}")  # fmt: skip
     print(f"decoding: switch cost {cv.decoding[0]}, body bias {cv.decoding[1]}")
     if not args.no_write:
-        model = LineClassifier(fit(pages), *cv.decoding, metadata={"params": PARAMS, "pages": len(pages)})
-        path = model_path(HTML_MODEL)
-        path.write_text(model.to_json() + "\n")
-        print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")
+        ship(fit(pages), cv.decoding, HTML_MODEL, len(pages))
     return 0
 
 

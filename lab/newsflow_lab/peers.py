@@ -16,6 +16,7 @@ disk, and held-out sets decide.
 from __future__ import annotations
 
 import html as html_lib
+import logging
 import re
 import time
 import unicodedata
@@ -46,6 +47,9 @@ def _trafilatura(precision: bool) -> Extractor:
 def _readability(html: str, _url: str, _language: str | None) -> str:
     import lxml.html
     from readability import Document
+
+    # A page it cannot read is scored empty (body_figures); its own traceback on stderr is noise.
+    logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
 
     summary = Document(html).summary(html_partial=True)
     return "\n\n".join(

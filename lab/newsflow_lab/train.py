@@ -21,11 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from newsflow_clean.language import detect_language
-from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds, set_shares
+from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds, set_shares, ship
 from newsflow_lab.corpus import benchmark_pages, fundus_pages, label_against_gold, load_seed_pages
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
 from newsflow_strip.features import FEATURE_NAMES
-from newsflow_strip.model import BoostedTrees, LineClassifier, decode_runs, model_path
+from newsflow_strip.model import BoostedTrees, decode_runs
 from newsflow_strip.text_lines import TEXT_MODEL, PreparedPage, prepare_page
 
 # Run decoding: (switch_cost, body_bias) pairs tried on the out-of-fold probabilities.
@@ -156,10 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"decoding: switch cost {cv.decoding[0]}, body bias {cv.decoding[1]}")
     if not args.no_write:
-        model = LineClassifier(fit(pages), *cv.decoding, metadata={"params": PARAMS, "pages": len(pages)})
-        path = model_path(TEXT_MODEL)
-        path.write_text(model.to_json() + "\n")
-        print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")
+        ship(fit(pages), cv.decoding, TEXT_MODEL, len(pages))
     return 0
 
 

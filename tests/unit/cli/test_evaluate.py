@@ -94,9 +94,9 @@ def test_fundus_bodies_cross_validated_stay_ahead_of_every_peer_in_the_same_run(
 
 def test_fundus_publishers_titles_authors_and_dates_stay_above_their_floors(fundus):
     metadata = fundus.metadata
-    assert metadata["title"]["newsflow"] >= 0.80  # measured 0.813 (trafilatura 0.682): rules, nothing fit
-    assert metadata["authors"]["newsflow"] >= 0.81  # measured 0.823 (trafilatura 0.727)
-    assert metadata["published day"]["newsflow"] >= 0.975  # measured 0.986 (trafilatura 0.972)
+    assert metadata["title"]["newsflow"] >= 0.80  # measured 0.808 (trafilatura 0.682): rules, nothing fit
+    assert metadata["authors"]["newsflow"] >= 0.81  # measured 0.818 (trafilatura 0.727)
+    assert metadata["published day"]["newsflow"] >= 0.975  # measured 0.981 (trafilatura 0.972)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ def pairs():
 
 def test_story_pairs_cross_validated_precision_and_recall_stay_above_their_floors(pairs):
     cv = pairs.cross_validated  # each fold judged at the threshold the other folds chose
-    assert cv["en"].precision >= 0.92 and cv["en"].recall >= 0.83  # measured 0.951 / 0.867 (target 0.90 / 0.85)
+    assert cv["en"].precision >= 0.92 and cv["en"].recall >= 0.83  # measured 0.952 / 0.889 (target 0.90 / 0.85)
     assert cv["de"].precision >= 0.90 and cv["de"].recall >= 0.58  # measured 0.938 / 0.618
     assert cv["es"].precision >= 0.87 and cv["es"].recall >= 0.74  # measured 0.903 / 0.769
     assert min(c.recall for lang, c in cv.items() if "-" not in lang) >= 0.45  # measured 0.476 (pl)
