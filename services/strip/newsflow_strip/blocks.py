@@ -1,15 +1,15 @@
 """An HTML page as a sequence of text blocks, and what each block looks like to the classifier.
 
 A block is the text between two block-level boundaries (``<p>``, ``<div>``, ``<li>``, headings,
-table cells, two ``<br>`` in a row …), so inline markup (links, emphasis, spans) stays inside its
-paragraph. Each block keeps where it sits: its tag, the structural elements around it
+layout table cells, two ``<br>`` in a row …), so inline markup (links, emphasis, spans) stays
+inside its paragraph, and a table row of inline cells is one block. Each block keeps where it sits: its tag, the structural elements around it
 (``<article>``, ``<nav>``, ``<footer>`` …), the words its ancestors' ``class``/``id`` carry, how
 much of it is link text, and how much of the page's prose its containers hold (the container
 that holds most of the page's sentences is usually the article, as readability assumes).
 
 Features are language-independent or keyed by the page's language (stopword density from
 jusText's stoplists, -1 where none exists). Other extractors' verdicts enter as *votes*: the
-share of a block's words that an extractor kept (``vote_shares``).
+share of a block's word trigrams that an extractor kept (``vote_shares``, ``with_votes``).
 """
 
 from __future__ import annotations
