@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import httpx
 from redis.asyncio import Redis
 
-from newsflow_index.alerts import AlertStore, document_matches, notification, starts_story
+from newsflow_index.alerts import AlertStore, Searchable, notification, starts_story
 from newsflow_index.cache import DocumentCache
 from newsflow_index.query import parse_query
 from newsflow_shared import topics
@@ -134,12 +134,13 @@ class AlertStage(Stage[StageEvent, StageEvent]):
         return results
 
     async def _notify(self, alerts: Sequence[Alert], docs: Sequence[ExtractedDocument]) -> None:
+        queries = [parse_query(alert.query) for alert in alerts]  # each parsed, each document read, once
+        searchable = [Searchable.of(doc) for doc in docs]
         matched = [
             (alert, doc)
-            for alert in alerts
-            for doc in docs
-            if (alert.on == "document" or starts_story(doc))
-            and document_matches(doc, parse_query(alert.query), alert.filters)
+            for alert, query in zip(alerts, queries, strict=True)
+            for doc, terms in zip(docs, searchable, strict=True)
+            if (alert.on == "document" or starts_story(doc)) and terms.matches(query, alert.filters)
         ]
         done = await self.store.delivered([(alert.id, doc.doc_id) for alert, doc in matched])
         await asyncio.gather(

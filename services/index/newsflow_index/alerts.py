@@ -51,16 +51,41 @@ def delivered_key(alert_id: str, doc_id: str) -> str:
     return f"newsflow:alert:{alert_id}:done:{doc_id}"
 
 
+@dataclass(frozen=True)
+class Searchable:
+    """A document as a query sees it (computed once, then matched against every alert): the
+    words of the fields the indexes search (title, body, each entity name), and what the
+    filters compare."""
+
+    fields: list[tuple[str, ...]]
+    names: frozenset[str]  # entity names, lower-cased
+    outlet: str  # lower-cased
+    language: str
+
+    @classmethod
+    def of(cls, doc: ExtractedDocument) -> Searchable:
+        names = entity_names(doc)
+        return cls(
+            [words(doc.title or ""), words(doc.body), *(words(n) for n in names)],
+            frozenset(n.lower() for n in names),
+            (doc.outlet or "").lower(),
+            doc.language or "",
+        )
+
+    def matches(self, query: ParsedQuery, filters: AlertFilters) -> bool:
+        """Whether a search for ``query`` with ``filters`` would find this document."""
+        if filters.outlet and self.outlet != filters.outlet.lower():
+            return False
+        if filters.language and self.language != filters.language:
+            return False
+        if filters.entity and filters.entity.lower() not in self.names:
+            return False
+        return matches(query, self.fields)
+
+
 def document_matches(doc: ExtractedDocument, query: ParsedQuery, filters: AlertFilters) -> bool:
     """Whether a search for ``query`` with ``filters`` would find ``doc`` (as both indexes do)."""
-    if filters.outlet and (doc.outlet or "").lower() != filters.outlet.lower():
-        return False
-    if filters.language and (doc.language or "") != filters.language:
-        return False
-    names = entity_names(doc)
-    if filters.entity and filters.entity.lower() not in {n.lower() for n in names}:
-        return False
-    return matches(query, [words(doc.title or ""), words(doc.body), *(words(n) for n in names)])
+    return Searchable.of(doc).matches(query, filters)
 
 
 def notification(alert: Alert, doc: ExtractedDocument) -> AlertNotification:
