@@ -6,11 +6,12 @@ Part of the wire contract like the search API's shapes (``search_api.py``): the 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from newsflow_shared.models import utc_now
 
@@ -43,6 +44,12 @@ class AlertRequest(BaseModel):
         description="document: every newly indexed matching document; story: a matching document that starts a story",
     )
     name: str | None = Field(None, max_length=200, description="a label for people")
+    secret: SecretStr | None = Field(
+        None,
+        min_length=16,
+        description="signs each webhook POST: header X-Newsflow-Signature is sha256= and the hex HMAC-SHA256 "
+        "of the body under this secret (shown masked once saved)",
+    )
 
     @field_validator("webhook_url")
     @classmethod
@@ -56,12 +63,18 @@ class AlertRequest(BaseModel):
 
 
 class Alert(AlertRequest):
-    """A saved alert as stored and listed."""
+    """A saved alert as stored and listed (its secret masked in every answer)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     id: str
     created_at: datetime = Field(default_factory=utc_now)
+
+    def stored(self) -> str:
+        """The JSON kept in Redis: with the secret itself, which answers never show."""
+        raw = self.model_dump(mode="json")
+        raw["secret"] = self.secret.get_secret_value() if self.secret else None
+        return json.dumps(raw)
 
 
 class AlertsResponse(BaseModel):

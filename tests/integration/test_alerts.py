@@ -7,6 +7,8 @@ stack, with a SIGKILL of the alerts service, is ``tests/e2e/test_alerts.py``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -39,14 +41,18 @@ class Webhook:
     endpoint: str = ""
     received: list[dict] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    signed: list[tuple[bytes, str]] = field(default_factory=list)  # (body, X-Newsflow-Signature)
     failures: int = 0
 
     async def handle(self, request: web.Request) -> web.Response:
         if self.failures > 0:
             self.failures -= 1
             return web.Response(status=503)
-        self.received.append(await request.json())
+        body = await request.read()
+        self.received.append(json.loads(body))
         self.keys.append(request.headers.get("Idempotency-Key", ""))
+        if "X-Newsflow-Signature" in request.headers:
+            self.signed.append((body, request.headers["X-Newsflow-Signature"]))
         return web.Response(status=204)
 
 
@@ -101,6 +107,17 @@ async def test_each_matching_document_is_posted_once_even_when_its_batch_comes_a
     assert webhook.keys[-3:] == [n["delivery_id"] for n in webhook.received[-3:]]
     logged = await stage.store.events(alert.id)
     assert sorted((e.doc_id, e.outcome, e.status) for e in logged) == [(d.doc_id, "delivered", 204) for d in LIGHTHOUSE]
+
+
+async def test_an_alert_with_a_secret_signs_each_post_and_never_shows_the_secret(stage, webhook):
+    signed = doc("lh-signed", "A lighthouse keeper signed the log.")
+    await stage.cache.put_many([signed])
+    secret = "a-long-shared-secret-for-hmac"
+    alert = await stage.store.create(AlertRequest(query="lighthouse", webhook_url=webhook.url, secret=secret))
+    await stage.process_batch(indexed("lh-signed"))
+    body, signature = webhook.signed[-1]
+    assert signature == "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert secret not in (await stage.store.get(alert.id)).model_dump_json()  # type: ignore[union-attr]
 
 
 async def test_a_failing_webhook_is_retried_with_backoff_and_every_attempt_is_logged(stage, webhook):
@@ -183,6 +200,7 @@ async def test_alerts_are_created_listed_logged_and_deleted_over_http(api, webho
         ({"query": "x", "unknown": 1}, "unknown"),
         ({"query": "x", "on": "often"}, "on"),
         ({"filters": {"outlet": "X"}}, "query"),
+        ({"query": "x", "secret": "too short"}, "secret"),
     ],
 )
 async def test_a_bad_alert_is_422_naming_the_field(api, body: dict, field_name: str):

@@ -129,9 +129,9 @@ class AlertStore:
         self._add_once = redis.register_script(_ADD_ONCE)
 
     async def create(self, request: AlertRequest) -> Alert:
-        alert = Alert(id=secrets.token_urlsafe(9), **request.model_dump())
+        alert = Alert(id=secrets.token_urlsafe(9), **dict(request))
         with redis_state("alerts"):
-            await self.redis.hset(ALERTS_KEY, alert.id, alert.model_dump_json())
+            await self.redis.hset(ALERTS_KEY, alert.id, alert.stored())
         return alert
 
     async def all(self) -> list[Alert]:
