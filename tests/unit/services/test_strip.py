@@ -208,3 +208,31 @@ def test_a_feeds_fuller_text_replaces_a_paywalled_teaser_and_a_feed_document_is_
     assert (
         isinstance(from_feed, StrippedDocument) and from_feed.body_source == "feed" and from_feed.article_score is None
     )
+
+
+def _analysis(blocks: list[str], extracted: str):
+    from newsflow_shared.models import PageMetadata
+    from newsflow_strip.blocks import Block
+    from newsflow_strip.html import PageAnalysis
+
+    return PageAnalysis([Block(t, "p", None, ()) for t in blocks], [], extracted, PageMetadata(), None)
+
+
+def test_blocks_the_classifier_keeps_make_the_body_and_a_collapse_falls_back_to_trafilatura():
+    from newsflow_strip.html import body_from
+
+    paragraphs = [" ".join(f"word{n}x{i}" for i in range(60)) for n in range(4)]
+    analysis = _analysis(["Menu", *paragraphs], "\n\n".join(paragraphs))
+    assert body_from(analysis, [False, True, True, True, True]) == "\n\n".join(paragraphs)
+    # Keeping almost nothing of a 240-word body trafilatura found: a layout it never learnt.
+    assert body_from(analysis, [True, False, False, False, False]) == "\n\n".join(paragraphs)
+    short = _analysis(["Menu", "A short note."], "A short note.")
+    assert body_from(short, [False, False]) == "", "a page with little text may rightly keep nothing"
+
+
+def test_a_hidden_copy_of_the_visible_article_is_left_out():
+    from newsflow_strip.blocks import Block, body_of
+
+    text = "The council approved the harbour budget on Tuesday after a long debate."
+    visible, hidden = Block(text, "p", None, ()), Block(text + " Share this.", "div", None, (), hidden=True)
+    assert body_of([visible, hidden], [True, True]) == text
