@@ -85,6 +85,12 @@ def publisher_folds(groups: Sequence[str], folds: int = FOLDS) -> list[int]:
     return fold_of
 
 
+def report(what: str, per_set: dict[str, Any]) -> None:
+    """Print each set's cross-validated figures (``CorpusScore``s by set name)."""
+    for name, s in per_set.items():
+        print(f"{name}: {what} F1 cross-validated by publisher: P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}")
+
+
 def ship(trees: BoostedTrees, decoding: tuple[float, float], name: str, pages: int) -> None:
     """Write a classifier (trees and their run decoding) where the strip package loads it from."""
     model = LineClassifier(trees, *decoding, metadata={"params": PARAMS, "pages": pages})

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds, set_shares, ship
+from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds, report, set_shares, ship
 from newsflow_lab.corpus import HtmlPage, benchmark_pages, fundus_pages, label_against_gold, page_language
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
 from newsflow_strip.html import FEATURES, HTML_MODEL, PageAnalysis, analyse_page, body_from
@@ -44,7 +44,7 @@ class TrainingPage:
 
 def _detached(analysis: PageAnalysis) -> PageAnalysis:
     """The analysis without references into the parsed tree (hundreds of pages stay in memory)."""
-    blocks = [dataclasses.replace(b, element=None, ancestors=()) for b in analysis.blocks]
+    blocks = [dataclasses.replace(b, ancestors=()) for b in analysis.blocks]
     return dataclasses.replace(analysis, blocks=blocks)
 
 
@@ -137,9 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pages = training_pages()
     cv = cross_validate(pages)
-    for name, s in cv.per_set().items():
-        print(f"{name}: {len([p for p in pages if p.source.set_name == name])} pages, HTML body F1 "
-              f"cross-validated by publisher: P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}")  # fmt: skip
+    report("HTML body", cv.per_set())
     print(f"decoding: switch cost {cv.decoding[0]}, body bias {cv.decoding[1]}")
     if not args.no_write:
         ship(fit(pages), cv.decoding, HTML_MODEL, len(pages))

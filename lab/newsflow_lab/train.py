@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from newsflow_clean.language import detect_language
-from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds, set_shares, ship
+from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds, report, set_shares, ship
 from newsflow_lab.corpus import benchmark_pages, fundus_pages, label_against_gold, load_seed_pages
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
 from newsflow_strip.features import FEATURE_NAMES
@@ -149,11 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pages = training_pages()
     cv = cross_validate(pages)
-    for name, s in cv.per_set.items():
-        print(
-            f"{name}: flattened-text body F1 cross-validated by publisher: "
-            f"P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}"
-        )
+    report("flattened-text body", cv.per_set)
     print(f"decoding: switch cost {cv.decoding[0]}, body bias {cv.decoding[1]}")
     if not args.no_write:
         ship(fit(pages), cv.decoding, TEXT_MODEL, len(pages))

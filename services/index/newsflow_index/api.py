@@ -88,6 +88,15 @@ class InvalidParameter(ValueError):
         super().__init__(f"{parameter}: {message}")
         self.parameter = parameter
 
+    @classmethod
+    def of(cls, exc: ValidationError, whole: str, unknown: str) -> InvalidParameter:
+        """The first problem pydantic found, naming its parameter (``whole`` when it is no one
+        field's; ``unknown`` is what an unexpected name is called)."""
+        problem = exc.errors()[0]
+        name = ".".join(str(part) for part in problem["loc"]) or whole
+        message = unknown if problem["type"] == "extra_forbidden" else problem["msg"]
+        return cls(name, message.removeprefix("Value error, "))
+
 
 def query_params(request: web.Request, model: type[Params]) -> Params:
     """The validated query string of a request (an empty value counts as absent)."""
@@ -99,10 +108,7 @@ def query_params(request: web.Request, model: type[Params]) -> Params:
     try:
         return model.model_validate({k: v for k, v in given.items() if v.strip()})
     except ValidationError as exc:
-        problem = exc.errors()[0]
-        name = ".".join(str(part) for part in problem["loc"]) or "query"
-        message = "unknown parameter" if problem["type"] == "extra_forbidden" else problem["msg"]
-        raise InvalidParameter(name, message.removeprefix("Value error, ")) from exc
+        raise InvalidParameter.of(exc, "query", "unknown parameter") from exc
 
 
 def filters_of(params: QueryParams) -> SearchFilters:
@@ -216,10 +222,7 @@ async def _create_alert(request: web.Request) -> web.Response:
     except json.JSONDecodeError as exc:
         return _invalid(InvalidParameter("body", f"not JSON: {exc}"))
     except ValidationError as exc:
-        problem = exc.errors()[0]
-        name = ".".join(str(part) for part in problem["loc"]) or "body"
-        message = "unknown field" if problem["type"] == "extra_forbidden" else problem["msg"]
-        return _invalid(InvalidParameter(name, message.removeprefix("Value error, ")))
+        return _invalid(InvalidParameter.of(exc, "body", "unknown field"))
     try:
         await _check_alert(alert, request.app[ALERT_SETTINGS_KEY])
     except InvalidParameter as exc:

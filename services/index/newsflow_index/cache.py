@@ -43,5 +43,5 @@ class DocumentCache:
 
     async def get(self, doc_id: str) -> ExtractedDocument | None:
         """The cached document, or ``None`` if absent or evicted."""
-        raw = await self.redis.get(f"{CACHE_PREFIX}:{doc_id}")
-        return ExtractedDocument.model_validate_json(raw) if raw else None
+        (found,) = await self.get_many([doc_id])
+        return found

@@ -90,7 +90,6 @@ class Block:
 
     text: str
     tag: str
-    element: Any
     ancestors: tuple[Any, ...]  # nearest first, the block's own element included
     link_chars: int = 0
     chars: int = 0
@@ -132,9 +131,7 @@ def page_blocks(root: Any) -> list[Block]:
         text = " ".join("".join(pending.parts).split())
         if text:
             hidden = any(node in hidden_elements for node in ancestors)
-            blocks.append(
-                Block(text, owner.tag, owner, ancestors, min(pending.link_chars, len(text)), len(text), hidden)
-            )
+            blocks.append(Block(text, owner.tag, ancestors, min(pending.link_chars, len(text)), len(text), hidden))
         pending = _Pending()
 
     def add_text(text: str | None, in_link: bool) -> None:

@@ -120,7 +120,8 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
             feed_body = fragment_text(doc.hints.feed_content)
             if fuller_than(feed_body, body):  # a paywall's teaser, or a page the extractor misread
                 body, body_source = feed_body, "feed"
-        if not body.strip() and not self._drops_page(article_score, body_source, doc):
+        drops = self._drops_page(article_score, body_source, doc)
+        if not body.strip() and not drops:
             return _Stripped(Dropped(NO_BODY, "nothing article-like left after boilerplate removal"), page_lines)
         fields = doc.stamped(
             self.name,
@@ -133,7 +134,7 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
         )
         fields.pop("content")
         stripped = StrippedDocument(**fields)
-        if self._drops_page(article_score, body_source, doc):
+        if drops:
             detail = f"P(article) {article_score:.2f} < {self.article_model.threshold}"
             return _Stripped(Dropped(NOT_AN_ARTICLE, detail, kept=stripped), [])
         return _Stripped(stripped, page_lines)

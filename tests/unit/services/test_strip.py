@@ -215,7 +215,7 @@ def _analysis(blocks: list[str], extracted: str):
     from newsflow_strip.blocks import Block
     from newsflow_strip.html import PageAnalysis
 
-    return PageAnalysis([Block(t, "p", None, ()) for t in blocks], [], extracted, PageMetadata(), None)
+    return PageAnalysis([Block(t, "p", ()) for t in blocks], [], extracted, PageMetadata(), None)
 
 
 def test_blocks_the_classifier_keeps_make_the_body_and_a_collapse_falls_back_to_trafilatura():
@@ -234,5 +234,5 @@ def test_a_hidden_copy_of_the_visible_article_is_left_out():
     from newsflow_strip.blocks import Block, body_of
 
     text = "The council approved the harbour budget on Tuesday after a long debate."
-    visible, hidden = Block(text, "p", None, ()), Block(text + " Share this.", "div", None, (), hidden=True)
+    visible, hidden = Block(text, "p", ()), Block(text + " Share this.", "div", (), hidden=True)
     assert body_of([visible, hidden], [True, True]) == text
