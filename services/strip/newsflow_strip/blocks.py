@@ -14,6 +14,7 @@ share of a block's word trigrams that an extractor kept (``vote_shares``, ``with
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -198,14 +199,17 @@ _SHORT_WORDS = {word: group for group, words in CLASS_GROUPS.items() for word in
 _PART_SEPARATORS = re.compile(r"[-_]+")
 
 
-def _element_groups(node: Any) -> frozenset[str]:
-    """The class groups one element's ``class`` and ``id`` name."""
-    tokens = f"{node.get('class') or ''} {node.get('id') or ''}".split()
-    if not tokens:
-        return frozenset()
-    if len(tokens) == 1:
-        return _token_groups(tokens[0])
-    return frozenset().union(*map(_token_groups, tokens))
+def _element_groups(node: Any) -> tuple[int, ...]:
+    """The class groups (indices into ``CLASS_GROUPS``) one element's ``class`` and ``id`` name."""
+    return _attribute_groups(node.get("class"), node.get("id"))
+
+
+@lru_cache(maxsize=16384)
+def _attribute_groups(class_: str | None, id_: str | None) -> tuple[int, ...]:
+    # Cached by attribute value: a page repeats its class attributes (every menu item, every teaser).
+    tokens = f"{class_ or ''} {id_ or ''}".split()
+    found: frozenset[str] = frozenset().union(*map(_token_groups, tokens))
+    return tuple(sorted(_GROUP_INDEX[group] for group in found))
 
 
 @lru_cache(maxsize=16384)
@@ -347,18 +351,67 @@ class _Context:
 _EMPTY_CONTEXT = _Context(0, (0.0,) * len(CLASS_GROUPS))
 
 
+@lru_cache(maxsize=4096)
+def _nearer(groups: tuple[float, ...], named: tuple[int, ...]) -> tuple[float, ...]:
+    """The class-group nearness one level down from ``groups``, at an element naming ``named``."""
+    # Cached: a page's elements go through few distinct (context, class groups) pairs.
+    stepped = [max(0.0, g - _NEARNESS_STEP) for g in groups]
+    for k in named:
+        stepped[k] = 1.0
+    return tuple(stepped)
+
+
 def _context(ancestors: Sequence[Any], cache: dict[Any, _Context], top: Any) -> _Context:
     """The context of a block's element (``ancestors[0]``), each element's computed once per
     page from its parent's."""
-    known = next((k for k, node in enumerate(ancestors) if node in cache), len(ancestors))
+    known = len(ancestors)
+    for k, node in enumerate(ancestors):
+        if node in cache:
+            known = k
+            break
     context = cache[ancestors[known]] if known < len(ancestors) else _EMPTY_CONTEXT
     for node in reversed(ancestors[:known]):
-        groups = [max(0.0, g - _NEARNESS_STEP) for g in context.groups]
-        for group in _element_groups(node):
-            groups[_GROUP_INDEX[group]] = 1.0
-        context = _Context(context.flags | _own_flags(node, top), tuple(groups))
+        context = _Context(context.flags | _own_flags(node, top), _nearer(context.groups, _element_groups(node)))
         cache[node] = context
     return context
+
+
+@lru_cache(maxsize=256)
+def _structure(flags: int, hidden: bool) -> tuple[float, ...]:
+    """The ``in_*`` features: the ``STRUCTURE`` bits of ``flags``, with the block's own hiddenness."""
+    structure = [float(flags >> bit & 1) for bit in range(len(STRUCTURE))]
+    structure[_HIDDEN_BIT] = float(hidden)
+    return tuple(structure)
+
+
+_ASCII_DIGITS = bytes(c for c in range(128) if chr(c).isdigit())
+_ASCII_UPPER = bytes(c for c in range(128) if chr(c).isupper())
+_ASCII_ALNUM_OR_SPACE = bytes(c for c in range(128) if chr(c).isalnum() or chr(c).isspace())
+
+
+def _char_classes(text: str) -> tuple[int, int, int]:
+    """How many of ``text``'s characters are digits, upper case, and letters, digits or space
+    (``str.isdigit``, ``isupper``, ``isalnum`` or ``isspace``)."""
+    if text.isascii():  # bytes.translate deletes a class in one C pass
+        raw = text.encode("ascii")
+        n = len(raw)
+        return (
+            n - len(raw.translate(None, _ASCII_DIGITS)),
+            n - len(raw.translate(None, _ASCII_UPPER)),
+            n - len(raw.translate(None, _ASCII_ALNUM_OR_SPACE)),
+        )
+    digits = upper = alnum_or_space = 0
+    for char, count in Counter(text).items():
+        is_digit, is_upper, is_alnum_or_space = _char_class(char)
+        digits += count * is_digit
+        upper += count * is_upper
+        alnum_or_space += count * is_alnum_or_space
+    return digits, upper, alnum_or_space
+
+
+@lru_cache(maxsize=8192)
+def _char_class(char: str) -> tuple[bool, bool, bool]:
+    return char.isdigit(), char.isupper(), char.isalnum() or char.isspace()
 
 
 def _is_prose(f: _Facts) -> bool:
@@ -391,6 +444,7 @@ def block_rows(blocks: Sequence[Block], language: str | None, title: str | None)
     first_h1 = next((i for i, b in enumerate(blocks) if b.tag == "h1"), None)
     total_chars = max(sum(f.chars for f in facts), 1)
     title_words = set(_WORD.findall(title.lower())) if title else set()
+    prose_before = [0, *itertools.accumulate(_is_prose(f) for f in facts)]
     rows: list[list[float]] = []
     chars_before = 0
     for i, (block, f) in enumerate(zip(blocks, facts, strict=True)):
@@ -399,15 +453,15 @@ def block_rows(blocks: Sequence[Block], language: str | None, title: str | None)
         words = max(len(text.split()), 1)
         context = _context(block.ancestors, contexts, top)
         flags = context.flags
-        structure = [float(flags >> bit & 1) for bit in range(len(STRUCTURE))]
-        structure[_HIDDEN_BIT] = float(block.hidden)
+        structure = _structure(flags, block.hidden)
+        digits, upper, alnum_or_space = _char_classes(text)
         shares = [prose_by_element[node] / total_prose for node in block.ancestors[1:4]]
         shares += [0.0] * (3 - len(shares))
         parent = block.ancestors[1] if len(block.ancestors) > 1 else None
         siblings_prose = prose_by_element[parent] / max(len(parent), 1) / 500.0 if parent is not None else 0.0
         prev = facts[i - 1] if i > 0 else None
         nxt = facts[i + 1] if i + 1 < n else None
-        window = facts[max(0, i - 3) : i + 4]
+        window = min(n, i + 4) - max(0, i - 3)
         own_words = set(_WORD.findall(text.lower()))
         tag = block.tag
         rows.append(
@@ -419,9 +473,9 @@ def block_rows(blocks: Sequence[Block], language: str | None, title: str | None)
                 f.stopword_density,
                 float(bool(stopwords)),
                 float(bool(CJK.search(text))),
-                sum(map(str.isdigit, text)) / chars,
-                sum(map(str.isupper, text)) / chars,
-                (len(text) - sum(map(str.isalnum, text)) - sum(map(str.isspace, text))) / chars,
+                digits / chars,
+                upper / chars,
+                (len(text) - alnum_or_space) / chars,
                 text.count(",") / words,
                 float(text[:1].isupper()),
                 float(min(counts[text] - 1, 5)),
@@ -456,7 +510,7 @@ def block_rows(blocks: Sequence[Block], language: str | None, title: str | None)
                 nxt.stopword_density if nxt else -1.0,
                 float(prev.sentence_end) if prev else -1.0,
                 float(nxt.sentence_end) if nxt else -1.0,
-                sum(_is_prose(w) for w in window) / len(window),
+                (prose_before[min(n, i + 4)] - prose_before[max(0, i - 3)]) / window,
                 len(own_words & title_words) / len(own_words | title_words) if title_words and own_words else -1.0,
             ]
         )
