@@ -233,8 +233,8 @@ def vote_shares(blocks: Sequence[Block], extracted: str) -> list[float]:
     for block in blocks:
         own = _WORD.findall(block.text)
         if len(own) >= 3:
-            grams = [tuple(own[i : i + 3]) for i in range(len(own) - 2)]
-            shares.append(sum(g in trigrams for g in grams) / len(grams))
+            grams = len(own) - 2
+            shares.append(sum(g in trigrams for g in zip(own, own[1:], own[2:])) / grams)
         elif own:
             shares.append(sum(w in words for w in own) / len(own))
         else:
@@ -566,7 +566,9 @@ def body_of(blocks: Sequence[Block], keep: Sequence[bool]) -> str:
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
     tokens = _WORD.findall(text)
-    return {tuple(tokens[i : i + 3]) for i in range(max(len(tokens) - 2, 1))} if tokens else set()
+    if len(tokens) < 3:  # a block of one or two words is its own "trigram"
+        return {tuple(tokens)} if tokens else set()
+    return set(zip(tokens, tokens[1:], tokens[2:]))
 
 
 def feature_names(vote_names: Sequence[str]) -> tuple[str, ...]:
