@@ -234,7 +234,7 @@ def vote_shares(blocks: Sequence[Block], extracted: str) -> list[float]:
         own = _WORD.findall(block.text)
         if len(own) >= 3:
             grams = len(own) - 2
-            shares.append(sum(g in trigrams for g in zip(own, own[1:], own[2:])) / grams)
+            shares.append(sum(g in trigrams for g in zip(own, own[1:], own[2:], strict=False)) / grams)
         elif own:
             shares.append(sum(w in words for w in own) / len(own))
         else:
@@ -568,7 +568,7 @@ def _trigrams(text: str) -> set[tuple[str, ...]]:
     tokens = _WORD.findall(text)
     if len(tokens) < 3:  # a block of one or two words is its own "trigram"
         return {tuple(tokens)} if tokens else set()
-    return set(zip(tokens, tokens[1:], tokens[2:]))
+    return set(zip(tokens, tokens[1:], tokens[2:], strict=False))
 
 
 def feature_names(vote_names: Sequence[str]) -> tuple[str, ...]:
