@@ -91,9 +91,16 @@ def report(what: str, per_set: dict[str, Any]) -> None:
         print(f"{name}: {what} F1 cross-validated by publisher: P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}")
 
 
-def ship(trees: BoostedTrees, decoding: tuple[float, float], name: str, pages: int) -> None:
-    """Write a classifier (trees and their run decoding) where the strip package loads it from."""
-    model = LineClassifier(trees, *decoding, metadata={"params": PARAMS, "pages": pages})
+def ship(
+    trees: BoostedTrees,
+    decoding: tuple[float, float],
+    name: str,
+    pages: int,
+    context_trees: BoostedTrees | None = None,
+) -> None:
+    """Write a classifier (trees, the stacked second stage if any, and their run decoding) where
+    the strip package loads it from."""
+    model = LineClassifier(trees, *decoding, metadata={"params": PARAMS, "pages": pages}, context_trees=context_trees)
     path = model_path(name)
     path.write_text(model.to_json() + "\n")
     print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")

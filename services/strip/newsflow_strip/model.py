@@ -150,25 +150,107 @@ def decode_runs(probabilities: list[float], switch_cost: float, body_bias: float
     return [bool(s) for s in path]
 
 
+CONTEXT_FEATURES = (
+    "first_probability",
+    "first_probability_around_1",
+    "first_probability_around_3",
+    "first_probability_around_6",
+    "first_probability_max_3_before",
+    "first_probability_max_3_after",
+    "likely_body_share_before",
+    "likely_body_share_after",
+    "likely_body_distance",
+)
+"""What a second model sees of the first one's probabilities around a line (``probability_context``)."""
+
+
+def probability_context(probabilities: list[float]) -> list[list[float]]:
+    """Per line, the first model's verdict on it and on its surroundings: its own probability,
+    the mean of its neighbours' within 1, 3 and 6 lines, the highest of the three lines before
+    and after, which share of the page's likely body lines (probability above a half) lies before
+    and after it, and how far the nearest likely body line is. A line among likely body lines is
+    likely body too, and the first model cannot see its neighbours' verdicts."""
+    n = len(probabilities)
+    prefix = [0.0]
+    for p in probabilities:
+        prefix.append(prefix[-1] + p)
+    likely = [p > 0.5 for p in probabilities]
+    likely_before = [0]
+    for is_likely in likely:
+        likely_before.append(likely_before[-1] + is_likely)
+    total_likely = max(likely_before[-1], 1)
+    distance = [n] * n
+    last = -n
+    for i in range(n):
+        last = i if likely[i] else last
+        distance[i] = i - last
+    last = 2 * n
+    for i in range(n - 1, -1, -1):
+        last = i if likely[i] else last
+        distance[i] = min(distance[i], last - i)
+
+    def around(i: int, k: int) -> float:
+        start, end = max(0, i - k), min(n, i + k + 1)
+        return (prefix[end] - prefix[start] - probabilities[i]) / max(end - start - 1, 1)
+
+    return [
+        [
+            p,
+            around(i, 1),
+            around(i, 3),
+            around(i, 6),
+            max(probabilities[max(0, i - 3) : i], default=-1.0),
+            max(probabilities[i + 1 : i + 4], default=-1.0),
+            likely_before[i] / total_likely,
+            (likely_before[-1] - likely_before[i + 1]) / total_likely,
+            math.log1p(min(distance[i], 50)),
+        ]
+        for i, p in enumerate(probabilities)
+    ]
+
+
 @dataclass(frozen=True)
 class LineClassifier:
-    """Per-line probabilities from boosted trees, decoded into runs by ``decode_runs``."""
+    """Per-line probabilities from boosted trees, decoded into runs by ``decode_runs``.
+
+    With ``context_trees`` the classifier is stacked: a second model re-judges each line from its
+    own features and ``probability_context`` of the first model's probabilities, and its
+    probabilities are decoded. (It is trained on the first model's out-of-fold probabilities,
+    ``newsflow_lab.train``, so that it learns how far to trust them on unseen publishers.)"""
 
     trees: BoostedTrees
     switch_cost: float
     body_bias: float
     metadata: dict[str, Any] = field(default_factory=dict)
+    context_trees: BoostedTrees | None = None
+
+    def probabilities(self, rows: list[list[float]]) -> list[float]:
+        first = self.trees.probabilities(rows)
+        if self.context_trees is None:
+            return first
+        stacked = [row + context for row, context in zip(rows, probability_context(first), strict=True)]
+        return self.context_trees.probabilities(stacked)
 
     def body_lines(self, rows: list[list[float]]) -> list[bool]:
-        return decode_runs(self.trees.probabilities(rows), self.switch_cost, self.body_bias)
+        return decode_runs(self.probabilities(rows), self.switch_cost, self.body_bias)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        raw = asdict(self)
+        if self.context_trees is None:  # a single-stage model's file stays as it was
+            del raw["context_trees"]
+        return json.dumps(raw, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> LineClassifier:
         raw = json.loads(text)
-        return cls(BoostedTrees.from_dict(raw["trees"]), raw["switch_cost"], raw["body_bias"], raw.get("metadata", {}))
+        context = raw.get("context_trees")
+        return cls(
+            BoostedTrees.from_dict(raw["trees"]),
+            raw["switch_cost"],
+            raw["body_bias"],
+            raw.get("metadata", {}),
+            BoostedTrees.from_dict(context) if context else None,
+        )
 
 
 def model_path(name: str) -> Path:
@@ -179,6 +261,7 @@ def model_path(name: str) -> Path:
 def load_classifier(name: str, features: tuple[str, ...]) -> LineClassifier:
     """Load a shipped model, refusing one trained on another feature set."""
     model = LineClassifier.from_json(model_path(name).read_text())
-    if tuple(model.trees.feature_names) != features:
+    stacked = model.context_trees is None or tuple(model.context_trees.feature_names) == (*features, *CONTEXT_FEATURES)
+    if tuple(model.trees.feature_names) != features or not stacked:
         raise RuntimeError(f"model {name!r} was trained on other features; run `make train`")
     return model

@@ -7,6 +7,11 @@ Two layers:
 2. A trained classifier (``make train``; features in ``features.py``) that sees each line, its
    neighbours, the page's language-specific stopword density and where the prior's region lies,
    and decides line by line. The prior alone is the fallback when no model file is shipped.
+
+A text of a single candidate line (an article sent as one paragraph, as APIs and datasets often
+hold it) has no layout to judge: that line is the body when it is at least a sentence long
+(``SINGLE_LINE_MIN_WORDS``). The classifier, trained on flattened pages, had rejected 64 of the
+860 one-line articles of the rated story pairs (docs/decisions.md #7c).
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from newsflow_strip.patterns import (
 from newsflow_strip.text_title import text_title
 
 TEXT_MODEL = "text_lines"
+SINGLE_LINE_MIN_WORDS = 8
+"""The rule of eight's sentence length: a one-line text shorter than this is a fragment, judged
+by the classifier like any line."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,8 @@ def _kept_by_prior(page: PreparedPage) -> list[int]:
 
 def classify_page(page: PreparedPage, model: LineClassifier | None) -> list[int]:
     """Candidate positions judged to be article body."""
+    if len(page.candidates) == 1 and len(page.lines[page.candidates[0]].split()) >= SINGLE_LINE_MIN_WORDS:
+        return [0]  # one paragraph and nothing around it: the text is the article
     if model is None:
         return _kept_by_prior(page)
     return [k for k, is_body in enumerate(model.body_lines(page.rows)) if is_body]

@@ -39,9 +39,9 @@ def test_bodies_cross_validated_by_publisher_stay_above_their_floors(cross_valid
     html, text = cross_validated
     assert html["benchmark"].f1 >= 0.971  # measured 0.975 (trafilatura precision 0.973, default 0.962)
     assert html["fundus"].f1 >= 0.957  # measured 0.961 (trafilatura 0.939, precision 0.940, readability 0.906)
-    assert text["benchmark"].f1 >= 0.915  # measured 0.920 (rule of eight 0.850, trafilatura 0.701)
-    assert text["fundus"].f1 >= 0.905  # measured 0.909 (rule of eight 0.821, trafilatura 0.692)
-    assert text["seeds"].f1 >= 0.88  # measured 0.891: the seeds' own pages left out of training
+    assert text["benchmark"].f1 >= 0.926  # measured 0.931, stacked (0.920 one stage; rule of eight 0.850)
+    assert text["fundus"].f1 >= 0.908  # measured 0.913, stacked (0.909 one stage; rule of eight 0.821)
+    assert text["seeds"].f1 >= 0.88  # measured 0.894: the seeds' own pages left out of training
 
 
 def test_seed_titles_dates_and_people(seeds):
@@ -113,11 +113,11 @@ def pairs():
 
 def test_story_pairs_cross_validated_precision_and_recall_stay_above_their_floors(pairs):
     cv = pairs.cross_validated  # each fold judged at the threshold the other folds chose
-    assert cv["en"].precision >= 0.92 and cv["en"].recall >= 0.83  # measured 0.952 / 0.889 (target 0.90 / 0.85)
-    assert cv["de"].precision >= 0.90 and cv["de"].recall >= 0.58  # measured 0.938 / 0.618
-    assert cv["es"].precision >= 0.87 and cv["es"].recall >= 0.74  # measured 0.903 / 0.769
-    assert min(c.recall for lang, c in cv.items() if "-" not in lang) >= 0.45  # measured 0.476 (pl)
-    assert pairs.spearman["en"] <= -0.78  # measured -0.803: the score ranks pairs as people do
+    assert cv["en"].precision >= 0.92 and cv["en"].recall >= 0.83  # measured 0.953 / 0.911 (target 0.90 / 0.85)
+    assert cv["de"].precision >= 0.90 and cv["de"].recall >= 0.58  # measured 0.924 / 0.691
+    assert cv["es"].precision >= 0.87 and cv["es"].recall >= 0.74  # measured 0.902 / 0.835
+    assert min(c.recall for lang, c in cv.items() if "-" not in lang) >= 0.45  # measured 0.524 (pl)
+    assert pairs.spearman["en"] <= -0.78  # measured -0.863: the score ranks pairs as people do
     assert pairs.largest_stories[0] <= 25  # measured 19 documents
     assert pairs.tied_by_one_term == 0  # no story of more than three documents held by one shared term
 
