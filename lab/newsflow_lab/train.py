@@ -12,7 +12,7 @@ its features; a second one re-judges it from the same features plus the first mo
 around it (``model.probability_context``). The second is trained on the first's *out-of-fold*
 probabilities (publisher folds within its training pages), so that it learns how far those
 verdicts hold on publishers the first model never saw. Measured: benchmark 0.920 → 0.931,
-fundus 0.910 → 0.913, seeds 0.891 → 0.894 (docs/decisions.md #7c).
+fundus 0.909 → 0.913, seeds 0.891 → 0.894 (docs/decisions.md #7d).
 
 Cross-validation is grouped by publisher (each seed is a group of its own), over all pages
 together, and its figures are printed per set: they estimate quality on publishers the model

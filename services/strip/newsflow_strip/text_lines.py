@@ -11,7 +11,7 @@ Two layers:
 A text of a single candidate line (an article sent as one paragraph, as APIs and datasets often
 hold it) has no layout to judge: that line is the body when it is at least a sentence long
 (``SINGLE_LINE_MIN_WORDS``). The classifier, trained on flattened pages, had rejected 64 of the
-860 one-line articles of the rated story pairs (docs/decisions.md #7c).
+860 one-line articles of the rated story pairs (docs/decisions.md #7d).
 """
 
 from __future__ import annotations
