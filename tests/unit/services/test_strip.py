@@ -1,14 +1,17 @@
 """Boilerplate removal on the seeds (gold line labels) and on the dev set's flattened text."""
 
+import math
 from datetime import UTC, datetime
+
+import pytest
 
 from newsflow_clean.language import detect_language
 from newsflow_lab.corpus import load_dev_pages
 from newsflow_lab.metric import score_corpus, score_document
 from newsflow_shared.models import CleanDocument, StrippedDocument
 from newsflow_strip.features import FEATURE_NAMES
-from newsflow_strip.html import strip_html
-from newsflow_strip.model import decode_runs
+from newsflow_strip.html import shipped_html_model, strip_html
+from newsflow_strip.model import CONTEXT_FEATURES, LineClassifier, decode_runs, probability_context
 from newsflow_strip.stage import StripStage
 from newsflow_strip.templates import InMemoryTemplateStore, TemplatePolicy, line_key, observation
 from newsflow_strip.text_lines import classify_page, prepare_page, shipped_text_model, strip_text
@@ -32,6 +35,8 @@ def test_the_shipped_model_is_used_and_matches_the_features(seed_paths):
     model = shipped_text_model()
     assert model is not None and len(model.trees.trees) > 10
     assert model.trees.feature_names == list(FEATURE_NAMES)
+    assert model.context_trees is not None  # stacked: the second stage reads the first one's verdicts
+    assert model.context_trees.feature_names == [*FEATURE_NAMES, *CONTEXT_FEATURES]
     differs = 0
     for path in seed_paths:
         text = path.read_text(encoding="utf-8")
@@ -53,6 +58,37 @@ def test_without_a_model_the_prior_still_finds_the_body():
     prepared = prepare_page(page)
     kept = [prepared.lines[prepared.candidates[k]] for k in classify_page(prepared, None)]
     assert len(kept) == 6 and all(line.startswith("Sentence number") for line in kept)
+
+
+def test_the_second_stage_sees_the_first_stages_verdicts_around_each_line():
+    context = probability_context([0.1, 0.9, 0.8, 0.2])
+    assert len(context) == 4 and all(len(row) == len(CONTEXT_FEATURES) for row in context)
+    own, around_1, _, _, max_before, max_after, body_before, body_after, distance = context[3]
+    assert own == 0.2 and around_1 == 0.8 and max_before == 0.9 and max_after == -1.0
+    assert (body_before, body_after) == (1.0, 0.0)  # both likely body lines lie before the last line
+    assert distance == pytest.approx(math.log1p(1))
+    assert context[1][-1] == 0.0  # a likely body line is at distance 0 from one
+    assert probability_context([]) == []
+
+
+def test_a_stacked_model_file_round_trips_and_a_single_stage_one_stays_as_it_was():
+    single = shipped_html_model()
+    assert single.context_trees is None and "context_trees" not in single.to_json()
+    stacked = shipped_text_model()
+    assert stacked is not None
+    again = LineClassifier.from_json(stacked.to_json())
+    assert again == stacked
+
+
+def test_a_one_line_text_of_a_sentence_or_more_is_its_own_body():
+    # An article sent as one paragraph (datasets and APIs hold text so): no layout to judge.
+    article = (
+        "Three men were injured in a shooting early Wednesday at a hotel in Tysons, police said, and "
+        "the suspect fled before officers arrived"
+    )
+    assert strip_text(article, "en").body == article
+    assert classify_page(prepare_page(article, "en"), None) == [0]  # whatever model there is
+    assert classify_page(prepare_page("Subscribe to our newsletter", "en"), None) == []  # a fragment is judged
 
 
 def test_run_decoding_follows_the_neighbours():
