@@ -127,7 +127,7 @@ class Stack:
 
 def fit_stack(pages: Sequence[TrainingPage]) -> Stack:
     """The first stage on ``pages``; the second on their first-stage out-of-fold probabilities."""
-    first_out_of_fold = _out_of_fold(pages, lambda train: fit(train).probabilities)
+    first_out_of_fold = _out_of_fold(pages, _first_stage)
     second = _fit_rows(
         pages,
         [_stacked_rows(tp, first) for tp, first in zip(pages, first_out_of_fold, strict=True)],
@@ -136,31 +136,33 @@ def fit_stack(pages: Sequence[TrainingPage]) -> Stack:
     return Stack(fit(pages), second)
 
 
-def _out_of_fold(
-    pages: Sequence[TrainingPage],
-    train: Callable[[list[TrainingPage]], Callable[[list[list[float]]], list[float]]],
-) -> list[list[float]]:
-    """Each page's first-stage line probabilities from a model fitted without its publisher."""
+Predictor = Callable[[TrainingPage], list[float]]
+
+
+def _first_stage(pages: list[TrainingPage]) -> Predictor:
+    model = fit(pages)
+    return lambda tp: model.probabilities(tp.page.rows)
+
+
+def _stack(pages: list[TrainingPage]) -> Predictor:
+    return fit_stack(pages).probabilities
+
+
+def _out_of_fold(pages: Sequence[TrainingPage], train: Callable[[list[TrainingPage]], Predictor]) -> list[list[float]]:
+    """Each page's line probabilities from what ``train`` fitted without its publisher's pages."""
     folds = publisher_folds([tp.publisher for tp in pages])
     probabilities: list[list[float]] = [[] for _ in pages]
     for fold in sorted(set(folds)):
         predict = train([tp for tp, f in zip(pages, folds, strict=True) if f != fold])
         for i, f in enumerate(folds):
             if f == fold:
-                probabilities[i] = predict(pages[i].page.rows)
+                probabilities[i] = predict(pages[i])
     return probabilities
 
 
 def out_of_fold(pages: Sequence[TrainingPage]) -> list[list[float]]:
     """Each page's line probabilities from a stack fitted without its publisher's pages."""
-    folds = publisher_folds([tp.publisher for tp in pages])
-    probabilities: list[list[float]] = [[] for _ in pages]
-    for fold in sorted(set(folds)):
-        stack = fit_stack([tp for tp, f in zip(pages, folds, strict=True) if f != fold])
-        for i, f in enumerate(folds):
-            if f == fold:
-                probabilities[i] = stack.probabilities(pages[i])
-    return probabilities
+    return _out_of_fold(pages, _stack)
 
 
 def body(tp: TrainingPage, probabilities: list[float], decoding: tuple[float, float]) -> str:
