@@ -39,7 +39,7 @@ train: install
 	$(BIN)/python -m newsflow_lab.article_train
 
 # Quality figures: per development set, HTML and flattened-text bodies cross-validated by
-# publisher beside trafilatura and readability in the same run, metadata; seeds bodies, titles,
+# publisher beside trafilatura, readability and newspaper4k in the same run, metadata; seeds bodies, titles,
 # dates, PERSON recall; dedup on a planted set; story clusters; entities and quotes.
 eval: install
 	$(BIN)/python -m newsflow_lab.evaluate
