@@ -33,7 +33,7 @@ from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds, re
 from newsflow_lab.corpus import benchmark_pages, fundus_pages, label_against_gold, load_seed_pages
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
 from newsflow_strip.features import FEATURE_NAMES
-from newsflow_strip.model import CONTEXT_FEATURES, BoostedTrees, decode_runs, probability_context
+from newsflow_strip.model import CONTEXT_FEATURES, BoostedTrees, LineClassifier, decode_runs, stacked_rows
 from newsflow_strip.text_lines import TEXT_MODEL, PreparedPage, prepare_page
 
 # Run decoding: (switch_cost, body_bias) pairs tried on the out-of-fold probabilities.
@@ -110,10 +110,6 @@ def fit(pages: Sequence[TrainingPage]) -> BoostedTrees:
     return _fit_rows(pages, [tp.page.rows for tp in pages], FEATURE_NAMES)
 
 
-def _stacked_rows(tp: TrainingPage, first: list[float]) -> list[list[float]]:
-    return [row + context for row, context in zip(tp.page.rows, probability_context(first), strict=True)]
-
-
 @dataclass(frozen=True)
 class Stack:
     """Both stages of the line classifier."""
@@ -122,7 +118,8 @@ class Stack:
     second: BoostedTrees
 
     def probabilities(self, tp: TrainingPage) -> list[float]:
-        return self.second.probabilities(_stacked_rows(tp, self.first.probabilities(tp.page.rows)))
+        # The shipped classifier's own composition of the stages (decoding is not used here).
+        return LineClassifier(self.first, 0.0, 0.0, context_trees=self.second).probabilities(tp.page.rows)
 
 
 def fit_stack(pages: Sequence[TrainingPage]) -> Stack:
@@ -130,7 +127,7 @@ def fit_stack(pages: Sequence[TrainingPage]) -> Stack:
     first_out_of_fold = _out_of_fold(pages, _first_stage)
     second = _fit_rows(
         pages,
-        [_stacked_rows(tp, first) for tp, first in zip(pages, first_out_of_fold, strict=True)],
+        [stacked_rows(tp.page.rows, first) for tp, first in zip(pages, first_out_of_fold, strict=True)],
         (*FEATURE_NAMES, *CONTEXT_FEATURES),
     )
     return Stack(fit(pages), second)

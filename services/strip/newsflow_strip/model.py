@@ -209,6 +209,12 @@ def probability_context(probabilities: list[float]) -> list[list[float]]:
     ]
 
 
+def stacked_rows(rows: list[list[float]], first: list[float]) -> list[list[float]]:
+    """The second stage's rows: each line's own features, then ``probability_context`` of the
+    first stage's probabilities ``first``."""
+    return [row + context for row, context in zip(rows, probability_context(first), strict=True)]
+
+
 @dataclass(frozen=True)
 class LineClassifier:
     """Per-line probabilities from boosted trees, decoded into runs by ``decode_runs``.
@@ -228,8 +234,7 @@ class LineClassifier:
         first = self.trees.probabilities(rows)
         if self.context_trees is None:
             return first
-        stacked = [row + context for row, context in zip(rows, probability_context(first), strict=True)]
-        return self.context_trees.probabilities(stacked)
+        return self.context_trees.probabilities(stacked_rows(rows, first))
 
     def body_lines(self, rows: list[list[float]]) -> list[bool]:
         return decode_runs(self.probabilities(rows), self.switch_cost, self.body_bias)
