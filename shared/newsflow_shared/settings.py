@@ -91,6 +91,15 @@ class RuntimeSettings(_Section):
     dead_letter_window: int = Field(
         1000, ge=10, description="Inputs the ratio is taken over (once that many were seen)."
     )
+    spacing_idle_share: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="A stage's batch spacing (the index's commit spacing, index.min_commit_interval_s) applies "
+        "only while less than this share of the machine's CPU time was idle in the last two seconds: with "
+        "idle CPU, spacing saves nothing another stage needs and only adds latency. 1: always space; 0: never. "
+        "NEWSFLOW_RUNTIME__SPACING_IDLE_SHARE",
+    )
 
 
 class IngestSettings(_Section):
@@ -198,8 +207,9 @@ class IndexSettings(_Section):
         0.2,
         ge=0,
         description=(
-            "Least time between two index commits (one per batch). Under load the documents arriving "
-            "meanwhile share a commit; a document arriving after a quiet spell is committed at once."
+            "Least time between two index commits (one per batch) while the machine's CPU is busy "
+            "(runtime.spacing_idle_share). Under load the documents arriving meanwhile share a commit; a "
+            "document arriving after a quiet spell, or while CPU is to spare, is committed at once."
         ),
     )
 

@@ -93,10 +93,11 @@ class Stage(ABC, Generic[InT, OutT]):
     """A cap on ``RuntimeSettings.batch_size`` for stages whose inputs are whole web pages: a
     batch's memory is its documents' size times the copies each step makes."""
     min_batch_interval_s: float = 0.0
-    """Least time between the starts of two batches. Batches are otherwise taken as soon as a
-    record arrives; a stage whose every batch has a fixed cost (the index's commit) sets this
-    so that under load the records arriving meanwhile share one batch, while a record arriving
-    after a quiet spell is still taken at once."""
+    """Least time between the starts of two batches while the machine's CPU is busy
+    (``RuntimeSettings.spacing_idle_share``). Batches are otherwise taken as soon as a record
+    arrives; a stage whose every batch has a fixed cost (the index's commit) sets this so that
+    under load the records arriving meanwhile share one batch, while a record arriving after a
+    quiet spell, or while CPU is to spare, is still taken at once."""
 
     async def start(self) -> None:
         """Open resources (connections, models). Called once before the first batch."""

@@ -76,6 +76,10 @@ SITES = frozenset(
         "pinterest",
     }
 )
+WARM_UP_TEXT = (
+    "Maria Lopez, the mayor of Springfield, met officials of the United Nations in Geneva on Monday.\n\n"
+    '"We will rebuild the bridge by March," she told Reuters after the meeting.'
+)
 GAZETTEER_MIN_POPULATION = 100_000
 EXONYM_MIN_POPULATION = 1_000_000
 
@@ -276,6 +280,14 @@ class EntityRecognizer:
         self.batch_size = batch_size
         self.labels = dict(labels or {})
         """The model's labels in OntoNotes' names (WikiNER models say PER, LOC, ORG, MISC)."""
+
+    def warm_up(self) -> None:
+        """Tag one short text, so that the first document does not pay for the model's first call.
+
+        That call costs about 0.35 s more than the next ones (buffers allocated and lookup tables
+        filled on first use), which made the first documents after a start the slowest of a
+        paced run: its p99 (docs/performance.md)."""
+        self.mentions_many([WARM_UP_TEXT])
 
     def mentions_many(self, bodies: Iterable[str]) -> list[list[Mention]]:
         """Canonicalized mentions for each body (``nlp.pipe`` batches the neural work)."""

@@ -47,6 +47,8 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
             # in with spaCy.
             threadpool_limits(1, user_api="blas")
             self.recognizer = EntityRecognizer(nlp, self.settings.ner_batch_size)
+        # Before the stage counts as ready (readiness follows start()): see EntityRecognizer.warm_up.
+        await asyncio.to_thread(self.recognizer.warm_up)
 
     def process(self, doc: StrippedDocument) -> ExtractedDocument:
         result = self.process_each([doc])[0]
@@ -83,7 +85,9 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
                 log.warning("no spaCy model %r installed: %s documents get no entities", package, language)
                 self.others[language] = None
             else:
-                self.others[language] = EntityRecognizer(nlp, self.settings.ner_batch_size, WIKINER_LABELS)
+                recognizer = EntityRecognizer(nlp, self.settings.ner_batch_size, WIKINER_LABELS)
+                recognizer.warm_up()
+                self.others[language] = recognizer
         return self.others[language]
 
     def process_each(self, docs: Sequence[StrippedDocument]) -> list[StageResult]:

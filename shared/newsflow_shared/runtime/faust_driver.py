@@ -29,6 +29,7 @@ from faust.types import TP
 from newsflow_shared.logs import json_logging_config
 from newsflow_shared.observability import ObservabilityServer, StageMetrics
 from newsflow_shared.runtime.batch import DeadLetterLimitExceeded, InboundRecord, OutboundRecord, StageRunner
+from newsflow_shared.runtime.cpu import IdleShare
 from newsflow_shared.settings import Settings
 from newsflow_shared.stage import Stage
 
@@ -113,13 +114,23 @@ class _ConsumerProgress:
         return out
 
 
-async def ready_batches(stream: Any, max_size: int, min_interval_s: float = 0.0) -> AsyncIterator[list[Any]]:
+async def ready_batches(
+    stream: Any,
+    max_size: int,
+    min_interval_s: float = 0.0,
+    idle: IdleShare | None = None,
+    spacing_idle_share: float = 1.0,
+) -> AsyncIterator[list[Any]]:
     """Batches of at most ``max_size`` events from ``stream``: the first event as soon as it
-    arrives (but not sooner than ``min_interval_s`` after the previous batch was taken), with
-    every event that has arrived behind it (see module docstring)."""
+    arrives, with every event that has arrived behind it (see module docstring).
+
+    While the machine is busy (less than ``spacing_idle_share`` of its CPU time idle in the last
+    seconds, as ``idle`` reads it; busy when unknown) a batch is not taken sooner than
+    ``min_interval_s`` after the previous one, so that records arriving meanwhile share it."""
     arrived: asyncio.Queue[Any] = asyncio.Queue(maxsize=max_size)
     loop = asyncio.get_running_loop()
     previous_start = float("-inf")
+    busy = True
 
     async def read_stream() -> None:
         try:
@@ -133,7 +144,11 @@ async def ready_batches(stream: Any, max_size: int, min_interval_s: float = 0.0)
     try:
         while True:
             batch = [await arrived.get()]
-            wait = previous_start + min_interval_s - loop.time()
+            if min_interval_s > 0 and idle is not None:
+                share = idle.recent()
+                if share is not None:
+                    busy = share < spacing_idle_share
+            wait = previous_start + min_interval_s - loop.time() if busy else 0.0
             if wait > 0:
                 await asyncio.sleep(wait)
             previous_start = loop.time()
@@ -222,7 +237,8 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
         await stage.start()
         ready = True
         log.info("stage %s ready: %s -> %s", stage.name, stage.input_topic, stage.output_topic)
-        async for events in ready_batches(stream, batch_size, stage.min_batch_interval_s):
+        spacing = (stage.min_batch_interval_s, IdleShare(), settings.runtime.spacing_idle_share)
+        async for events in ready_batches(stream, batch_size, *spacing):
             for event in events:
                 progress.seen(event.message.topic, event.message.partition, event.message.offset)
             try:

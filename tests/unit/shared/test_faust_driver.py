@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from newsflow_shared.runtime.cpu import IdleShare
 from newsflow_shared.runtime.faust_driver import ready_batches
 
 
@@ -107,3 +108,49 @@ def test_faust_keeps_its_directory_under_the_data_dir_not_the_working_directory(
         Settings(data_dir=tmp_path, kafka={"bootstrap_servers": "127.0.0.1:9"}, redis={"url": "redis://127.0.0.1:9"}),
     )
     assert app.conf.datadir == tmp_path / "faust" / "newsflow-echo"
+
+
+class FixedIdleShare(IdleShare):
+    """The machine as idle as the test says (None: unknown)."""
+
+    def __init__(self, share: float | None) -> None:
+        self.share = share
+
+    def recent(self) -> float | None:
+        return self.share
+
+
+@pytest.mark.parametrize(("share", "spaced"), [(0.6, False), (0.1, True), (None, True)])
+async def test_batches_are_spaced_only_while_the_machine_is_busy_or_its_load_unknown(share, spaced):
+    stream = FakeStream()
+    batches = ready_batches(stream, max_size=8, min_interval_s=0.2, idle=FixedIdleShare(share), spacing_idle_share=0.25)
+    loop = asyncio.get_running_loop()
+    stream.inbox.put_nowait(0)
+    started = loop.time()
+    assert await offsets(batches, 1) == [[0]]
+    stream.inbox.put_nowait(1)
+    assert await offsets(batches, 1) == [[1]]
+    assert (loop.time() - started >= 0.2) is spaced
+    await batches.aclose()
+
+
+def test_the_idle_share_is_read_from_the_aggregate_cpu_line_over_the_last_seconds(tmp_path):
+    stat = tmp_path / "stat"
+    clock = [0.0]
+
+    def at(seconds: float, line: str) -> None:
+        clock[0] = seconds
+        stat.write_text(line + "\ncpu0 1 2 3 4 5 6 7 8 9 10\n")
+
+    # user nice system idle iowait irq softirq steal ...: idle is idle + iowait
+    at(0.0, "cpu  300 0 100 350 50 0 0 0 0 0")
+    idle = IdleShare(window_s=2.0, path=stat, clock=lambda: clock[0])
+    at(0.1, "cpu  301 0 100 351 50 0 0 0 0 0")
+    assert idle.recent() is None  # 2 ticks: too few to judge
+    at(1.0, "cpu  500 0 200 400 50 0 0 0 0 0")
+    assert idle.recent() == pytest.approx(50 / 350)  # since the first reading
+    at(2.5, "cpu  510 0 200 500 50 0 0 0 0 0")
+    assert idle.recent() == pytest.approx(149 / 458)  # from the newest reading at least 2 s old (0.1)
+    at(3.5, "cpu  520 0 200 600 50 0 0 0 0 0")
+    assert idle.recent() == pytest.approx(200 / 220)  # from the reading at 1.0, now 2.5 s old
+    assert IdleShare(path=tmp_path / "absent").recent() is None
