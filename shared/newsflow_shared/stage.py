@@ -99,6 +99,17 @@ class Stage(ABC, Generic[InT, OutT]):
     under load the records arriving meanwhile share one batch, while a record arriving after a
     quiet spell, or while CPU is to spare, is still taken at once."""
 
+    downstream_work_per_s: ClassVar[float] = 0.0
+    """How much of :meth:`downstream_work`'s unit the next stage gets through in a second, per
+    worker (0: the stage gives no estimate, and outputs are partitioned by key)."""
+
+    def downstream_work(self, output: OutT) -> float:
+        """An estimate of the next stage's work for ``output``, in the unit of
+        ``downstream_work_per_s``. With such an estimate the runtime sends each output to the
+        output topic's partition with the least work outstanding (``runtime.balance``) instead
+        of hashing its key: the next stage's workers then share the work, not only the records."""
+        return 0.0
+
     async def start(self) -> None:
         """Open resources (connections, models). Called once before the first batch."""
 

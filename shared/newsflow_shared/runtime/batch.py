@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from newsflow_shared import topics
 from newsflow_shared.models import DeadLetter, StageEvent, WireModel
+from newsflow_shared.runtime.balance import LeastWorkPartitioner
 from newsflow_shared.settings import RuntimeSettings
 from newsflow_shared.stage import Dropped, Rejected, Stage, StageResult, TransientError
 
@@ -47,6 +48,8 @@ class OutboundRecord:
     topic: str
     key: bytes
     value: bytes
+    partition: int | None = None
+    """None: the producer's partitioner hashes ``key``."""
 
 
 class Publisher(Protocol):
@@ -147,10 +150,17 @@ class StageRunner:
         publisher: Publisher,
         settings: RuntimeSettings,
         on_batch: Callable[[int, float], None] | None = None,
+        output_partitions: int = 1,
     ) -> None:
         self.stage = stage
         self.publisher = publisher
         self.settings = settings
+        self.balancer = (
+            LeastWorkPartitioner(output_partitions, stage.downstream_work_per_s)
+            if stage.downstream_work_per_s > 0 and output_partitions > 1
+            else None
+        )
+        """Partitions outputs by the next stage's work (``Stage.downstream_work``), or None: by key."""
         self.counters = StageCounters()
         self.on_batch = on_batch  # (records, processing seconds) after each batch: the histograms
         self.dead_letter_limit = DeadLetterLimit(settings)
@@ -288,8 +298,14 @@ class StageRunner:
         self.counters.forwarded += 1
         self.counters.outputs += len(outputs)
         if stage.output_topic is not None:
-            produced += [OutboundRecord(stage.output_topic, out.partition_key(), out.to_wire()) for out in outputs]
+            produced += [self._output_record(stage.output_topic, out) for out in outputs]
         return [*produced, *self._event_record(stage.success_event(doc, output_ids))]
+
+    def _output_record(self, topic: str, out: WireModel) -> OutboundRecord:
+        key = out.partition_key()
+        if self.balancer is None:
+            return OutboundRecord(topic, key, out.to_wire())
+        return OutboundRecord(topic, key, out.to_wire(), self.balancer.partition(key, self.stage.downstream_work(out)))
 
     def _dead_letter(
         self, record: InboundRecord, reason: str, error: str, doc_id: str | None, source_ref: str | None = None

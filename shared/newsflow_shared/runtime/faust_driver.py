@@ -80,6 +80,7 @@ class _FaustPublisher:
 
     def __init__(self, app: faust.App) -> None:
         self._topics: dict[str, faust.TopicT] = {}
+        self._partition_counts: dict[str, int] = {}
         self._app = app
 
     async def publish(self, record: OutboundRecord) -> Awaitable[object]:
@@ -88,9 +89,23 @@ class _FaustPublisher:
             topic = self._topics[record.topic] = self._app.topic(
                 record.topic, key_serializer="raw", value_serializer="raw"
             )
+        partition = record.partition
+        if partition is not None:
+            # The balancer counts the partitions the settings give; a topic made elsewhere with
+            # fewer must not make a record unsendable.
+            known = await self._partitions(record.topic)
+            partition = partition % known if known else None
         # force=True: send now instead of attaching to the current event; the runtime itself
         # waits for these acks before the input may be committed.
-        return await topic.send(key=record.key, value=record.value, force=True)
+        return await topic.send(key=record.key, value=record.value, partition=partition, force=True)
+
+    async def _partitions(self, topic: str) -> int:
+        """The topic's partition count as the producer's metadata has it (0: unknown)."""
+        if topic not in self._partition_counts:
+            faust_producer: Any = self._app.producer  # aiokafka's producer under Faust's
+            partitions = await faust_producer._ensure_producer().partitions_for(topic)
+            self._partition_counts[topic] = len(partitions or ())
+        return self._partition_counts[topic]
 
 
 class _ConsumerProgress:
@@ -199,7 +214,8 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
         TableManager=_TablelessTableManager,
     )
     app.fetch_max_wait_ms = kafka.fetch_max_wait_ms
-    runner = StageRunner(stage, _FaustPublisher(app), settings.runtime)
+    output_partitions = kafka.topic_partitions.get(stage.output_topic, kafka.partitions) if stage.output_topic else 1
+    runner = StageRunner(stage, _FaustPublisher(app), settings.runtime, output_partitions=output_partitions)
     progress = _ConsumerProgress(app)
     metrics = StageMetrics(stage.name, runner.counters, progress.lag)
     runner.on_batch = metrics.observe_batch
