@@ -23,6 +23,19 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class _GuardedSection(_Section):
+    """What the SSRF guard (``guard.AddressPolicy``) lets a section's outbound requests reach."""
+
+    allow_private_network: bool = Field(
+        False,
+        description="Lift the SSRF guard: reach loopback and private addresses (local feeds, local webhooks). "
+        "NEWSFLOW_INGEST__ALLOW_PRIVATE_NETWORK, NEWSFLOW_ALERTS__ALLOW_PRIVATE_NETWORK",
+    )
+    allowed_private_endpoints: list[str] = Field(
+        default_factory=list, description='"host:port" endpoints reachable despite the guard (one local server).'
+    )
+
+
 class KafkaSettings(_Section):
     """How to reach the broker and how the runtime talks to it."""
 
@@ -102,22 +115,14 @@ class RuntimeSettings(_Section):
     )
 
 
-class IngestSettings(_Section):
-    """Limits on what ingest accepts."""
+class IngestSettings(_GuardedSection):
+    """Limits on what ingest accepts, and what its fetches may reach."""
 
     max_document_bytes: int = Field(
         8 << 20, ge=1 << 10, description="Larger documents are dead-lettered (document_too_large)."
     )
     max_files_per_request: int = Field(100_000, ge=1)
     max_items_per_source: int = Field(10_000, ge=1, description="Most feed items or sitemap URLs read from one source.")
-    allow_private_network: bool = Field(
-        False,
-        description="Lift the SSRF guard: fetch loopback and private addresses (local feeds). "
-        "NEWSFLOW_INGEST__ALLOW_PRIVATE_NETWORK",
-    )
-    allowed_private_endpoints: list[str] = Field(
-        default_factory=list, description='"host:port" endpoints fetched despite the guard (one local feed server).'
-    )
     connect_timeout_s: float = Field(5.0, gt=0)
     read_timeout_s: float = Field(20.0, gt=0, description="Longest wait for any read from a server.")
     max_redirects: int = Field(5, ge=0)
@@ -220,17 +225,10 @@ class IndexSettings(_Section):
         return self
 
 
-class AlertSettings(_Section):
-    """Saved searches and their webhooks (the ``alerts`` service and ``POST /v1/alerts``)."""
+class AlertSettings(_GuardedSection):
+    """Saved searches and their webhooks (the ``alerts`` service and ``POST /v1/alerts``), and what
+    the webhooks may reach."""
 
-    allow_private_network: bool = Field(
-        False,
-        description="Let webhooks reach loopback and private addresses (the SSRF guard, as for fetching). "
-        "NEWSFLOW_ALERTS__ALLOW_PRIVATE_NETWORK",
-    )
-    allowed_private_endpoints: list[str] = Field(
-        default_factory=list, description='"host:port" webhook endpoints reachable despite the guard.'
-    )
     delivery_attempts: int = Field(4, ge=1, description="Tries per notification (5xx, 429, timeouts, refusals).")
     delivery_backoff_s: float = Field(1.0, ge=0, description="Wait before the second try; doubles per try.")
     delivery_timeout_s: float = Field(10.0, gt=0, description="Longest wait for a webhook's answer.")
