@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from bisect import bisect_right
+from itertools import accumulate
 
 import charset_normalizer
 import ftfy
@@ -87,6 +89,18 @@ def _segments(text: str) -> list[str]:
     return pieces
 
 
+_SUSPECT = re.compile("[\u0080-\u009f\uff01-\uff5e\ufb00-\ufb06\u00c2-\u00f4\u0400-\u04ff]")
+"""Either of the two character classes above: where a line could need ftfy at all."""
+
+
+def _suspect_pieces(text: str, pieces: list[str]) -> list[int]:
+    """Indexes of the ``pieces`` of ``text`` (``_segments``) that hold a ``_SUSPECT`` character,
+    found in one pass over the text rather than two searches per line (a page of accented text
+    has hundreds of lines, and most hold no such character)."""
+    ends = list(accumulate(len(piece) for piece in pieces))
+    return sorted({bisect_right(ends, m.start()) for m in _SUSPECT.finditer(text)})
+
+
 def repair(text: str) -> str:
     """Fix mojibake and normalize to NFC; remove control characters. Quotes stay curly."""
     controls = len(_CONTROL.findall(text))
@@ -96,13 +110,12 @@ def repair(text: str) -> str:
     # ftfy works line by line at ~0.07 ms a line, and a page's markup and scripts are thousands of
     # lines. Only lines that could hold something it fixes go through it (docs/performance.md),
     # and a page with no character that could start a fix (most English pages) is not split at all.
-    if _ALWAYS_FIX.search(text) or _MOJIBAKE_LEAD.search(text):
-        text = "".join(
-            ftfy.fix_text(line, uncurl_quotes=False, unescape_html=False, normalization="NFC")
-            if _ftfy_would_fix(line)
-            else line
-            for line in _segments(text)
-        )
+    if _SUSPECT.search(text):
+        pieces = _segments(text)
+        for k in _suspect_pieces(text, pieces):
+            if _ftfy_would_fix(pieces[k]):
+                pieces[k] = ftfy.fix_text(pieces[k], uncurl_quotes=False, unescape_html=False, normalization="NFC")
+        text = "".join(pieces)
     return unicodedata.normalize("NFC", text)
 
 
