@@ -54,3 +54,10 @@ def test_mojibake_inside_a_very_long_line_is_fixed_and_nothing_else_moves():
     repaired = repair(line + "\nplain ascii line\n")
     assert "Café résumé" in repaired and broken not in repaired
     assert repaired.endswith("plain ascii line\n") and repaired.count("a{color:red};") == 2000
+
+
+def test_each_line_with_mojibake_is_fixed_where_it_is_and_sound_accented_lines_are_left_alone():
+    broken = "é".encode().decode("latin-1")  # "Ã©": its suspect character first on a line, then last
+    lines = ["plain", f"{broken}tude", "naïve, déjà vu", f"fin{broken}", "Ωμέγα ÿ"]
+    repaired = repair("\n".join(lines)).split("\n")
+    assert repaired == ["plain", "étude", "naïve, déjà vu", "finé", "Ωμέγα ÿ"]

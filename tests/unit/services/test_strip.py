@@ -272,3 +272,15 @@ def test_a_hidden_copy_of_the_visible_article_is_left_out():
     text = "The council approved the harbour budget on Tuesday after a long debate."
     visible, hidden = Block(text, "p", ()), Block(text + " Share this.", "div", (), hidden=True)
     assert body_of([visible, hidden], [True, True]) == text
+
+
+def test_extract_workers_are_given_work_by_body_length_and_a_duplicate_weighs_nothing():
+    def stripped(body: str, duplicate_of: str | None = None) -> StrippedDocument:
+        return StrippedDocument(
+            doc_id="d", source="s", body=body, format="text", fetched_at=datetime.now(UTC), duplicate_of=duplicate_of
+        )
+
+    stage = StripStage()
+    assert stage.downstream_work_per_s > 0  # the runtime balances the stripped topic's partitions
+    assert stage.downstream_work(stripped("x" * 2500)) == 2500
+    assert stage.downstream_work(stripped("x" * 2500, duplicate_of="c")) == 0
