@@ -277,7 +277,13 @@ def test_a_hidden_copy_of_the_visible_article_is_left_out():
 def test_extract_workers_are_given_work_by_body_length_and_a_duplicate_weighs_nothing():
     def stripped(body: str, duplicate_of: str | None = None) -> StrippedDocument:
         return StrippedDocument(
-            doc_id="d", source="s", body=body, format="text", fetched_at=datetime.now(UTC), duplicate_of=duplicate_of
+            doc_id="d",
+            source="s",
+            body=body,
+            format="text",
+            fingerprint="f",
+            fetched_at=datetime.now(UTC),
+            duplicate_of=duplicate_of,
         )
 
     stage = StripStage()
