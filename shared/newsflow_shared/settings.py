@@ -110,7 +110,8 @@ class RuntimeSettings(_Section):
         le=1,
         description="A stage's batch spacing (the index's commit spacing, index.min_commit_interval_s) applies "
         "only while less than this share of the machine's CPU time was idle in the last two seconds: with "
-        "idle CPU, spacing saves nothing another stage needs and only adds latency. 1: always space; 0: never. "
+        "idle CPU, spacing saves nothing another stage needs and only adds latency. 1: space unless the machine "
+        "is wholly idle; 0: never. "
         "NEWSFLOW_RUNTIME__SPACING_IDLE_SHARE",
     )
 

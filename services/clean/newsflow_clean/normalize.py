@@ -89,7 +89,7 @@ def _segments(text: str) -> list[str]:
     return pieces
 
 
-_SUSPECT = re.compile("[\u0080-\u009f\uff01-\uff5e\ufb00-\ufb06\u00c2-\u00f4\u0400-\u04ff]")
+_SUSPECT = re.compile(f"{_ALWAYS_FIX.pattern}|{_MOJIBAKE_LEAD.pattern}")
 """Either of the two character classes above: where a line could need ftfy at all."""
 
 

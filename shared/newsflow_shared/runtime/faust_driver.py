@@ -253,7 +253,8 @@ def build_app(stage: Stage[Any, Any], settings: Settings) -> tuple[faust.App, St
         await stage.start()
         ready = True
         log.info("stage %s ready: %s -> %s", stage.name, stage.input_topic, stage.output_topic)
-        spacing = (stage.min_batch_interval_s, IdleShare(), settings.runtime.spacing_idle_share)
+        idle = IdleShare() if stage.min_batch_interval_s > 0 else None  # only spacing reads it
+        spacing = (stage.min_batch_interval_s, idle, settings.runtime.spacing_idle_share)
         async for events in ready_batches(stream, batch_size, *spacing):
             for event in events:
                 progress.seen(event.message.topic, event.message.partition, event.message.offset)
