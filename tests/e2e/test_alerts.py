@@ -49,7 +49,7 @@ class Receiver(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        Receiver.received.append(json.loads(body))
+        Receiver.received.append({**json.loads(body), "idempotency_key": self.headers.get("Idempotency-Key")})
         self.send_response(204)
         self.end_headers()
 
@@ -106,8 +106,16 @@ def test_an_alert_notifies_once_per_matching_document_across_a_sigkill_of_the_al
             assert answer.status_code == 202, answer.text
             return [d["doc_id"] for d in answer.json()["documents"]]
 
+        def delivered() -> int:
+            events = httpx.get(f"{api}/v1/alerts/{alert_id}/events", timeout=10).json()["events"]
+            return sum(e["outcome"] == "delivered" for e in events)
+
         first = push([article(n, lighthouse=True) for n in range(3)] + [article(10, lighthouse=False)])
-        _wait(lambda: len(Receiver.received) >= 3, 180, "the first notifications", run, stderr_path)
+        # Killed once the deliveries are recorded, as they are acknowledged, and before the batch's
+        # offsets are committed. (The receiver counting a POST is not enough: its 204 may still be
+        # on the way, and no sender can rule out sending again after a crash in that window; the
+        # Idempotency-Key, checked below, is how a receiver drops such a repeat.)
+        _wait(lambda: delivered() >= 3, 180, "the first notifications", run, stderr_path)
 
         os.kill(int((data_dir / "logs" / "alerts.pid").read_text()), signal.SIGKILL)
         second = push([article(n, lighthouse=True) for n in range(3, 5)] + [article(11, lighthouse=False)])
@@ -121,7 +129,10 @@ def test_an_alert_notifies_once_per_matching_document_across_a_sigkill_of_the_al
     matching = set(first[:3] + second[:2])
     counts = Counter(n["doc_id"] for n in Receiver.received)
     assert set(counts) == matching and max(counts.values()) == 1, counts
-    assert all(n["alert_id"] == alert_id and n["delivery_id"] == f"{alert_id}:{n['doc_id']}" for n in Receiver.received)
+    assert all(
+        n["alert_id"] == alert_id and n["delivery_id"] == n["idempotency_key"] == f"{alert_id}:{n['doc_id']}"
+        for n in Receiver.received
+    )
     assert sorted(e["doc_id"] for e in events if e["outcome"] == "delivered") == sorted(matching)
     assert set(streamed) == matching, streamed
     summary = json.loads(stdout.strip().splitlines()[-1])

@@ -28,6 +28,7 @@ import pytest
 
 from newsflow_cli.stack import ENDPOINTS_FILE, STACK_SETTINGS_FILE, free_port
 from newsflow_shared import topics
+from newsflow_shared.pipeline import HOPS
 from tests.e2e.conftest import NEWSFLOW, last_json_line
 from tests.realworld_fixture import ITEMS, RealWorldSiteThread, write_crawl_warc
 
@@ -53,8 +54,21 @@ def _metrics(endpoints: dict[str, str]) -> dict[str, dict[str, float]]:
     return figures
 
 
+def _caught_up(figures: dict[str, dict[str, float]]) -> bool:
+    """Every stage has consumed what the stage before it produced (workers of a stage summed).
+
+    Stillness alone is not enough: a consumer-group rebalance on a loaded machine can hold a
+    stage for longer than the quiet spell, with most documents still upstream."""
+
+    def total(stage: str, key: str) -> float:
+        return sum(f[key] for name, f in figures.items() if name == stage or name.startswith(f"{stage}-"))
+
+    return all(total(after, "in") >= total(before, "produced") for before, after in HOPS)
+
+
 def _settled(endpoints: dict[str, str], requests: int, timeout_s: float = 240) -> dict[str, dict[str, float]]:
-    """/metrics once ingest has taken every request and nothing has moved for a few seconds."""
+    """/metrics once ingest has taken every request, every stage has caught up with the one before
+    it, and nothing has moved for a few seconds."""
     deadline, previous, still = time.monotonic() + timeout_s, None, 0
     while time.monotonic() < deadline:
         try:
@@ -63,7 +77,7 @@ def _settled(endpoints: dict[str, str], requests: int, timeout_s: float = 240) -
             time.sleep(0.5)
             continue
         still = still + 1 if now == previous else 0
-        if still >= 6 and now["ingest"]["in"] >= requests and now["index"]["in"] > 0:
+        if still >= 6 and now["ingest"]["in"] >= requests and now["index"]["in"] > 0 and _caught_up(now):
             return now
         previous = now
         time.sleep(0.5)

@@ -8,9 +8,10 @@ notification to each matching alert's webhook.
 
 Delivery is retried with backoff (timeouts, refused connections, 429 and 5xx), signed when the
 alert has a secret (``X-Newsflow-Signature: sha256=<HMAC of the body>``), every attempt is
-logged in the alert's events with its outcome, and an acknowledged notification is remembered,
-so a batch redelivered after a crash does not notify twice (only a crash between the webhook's
-answer and that write can: each attempt carries the same ``Idempotency-Key``). Webhook targets
+logged in the alert's events with its outcome, and an acknowledged notification is remembered in
+the same Redis transaction, so a batch redelivered after a crash does not notify twice (only a
+crash between the webhook's answer and that write can: no sender can rule that out, and each
+attempt carries the same ``Idempotency-Key`` for the receiver to drop a repeat by). Webhook targets
 go through the same SSRF guard as fetching: private addresses are refused unless allowed.
 """
 
@@ -162,9 +163,8 @@ class AlertStage(Stage[StageEvent, StageEvent]):
         else:
             secret = alert.secret.get_secret_value() if alert.secret else None
             events = await self.notifier.deliver(alert.webhook_url, note, secret)
-        for event in events:
-            await self.store.record(alert.id, event)
         final = events[-1]
+        await self.store.record(alert.id, events, doc.doc_id, delivered=final.outcome in ("delivered", "no_webhook"))
         log.info(
             "alert %s: %s %s (attempt %d%s)",
             alert.id,
@@ -173,8 +173,6 @@ class AlertStage(Stage[StageEvent, StageEvent]):
             final.attempt,
             f", {final.error}" if final.error else "",
         )
-        if final.outcome in ("delivered", "no_webhook"):
-            await self.store.mark_delivered(alert.id, doc.doc_id)
 
     async def stop(self) -> None:
         await self.notifier.close()

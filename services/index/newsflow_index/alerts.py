@@ -155,11 +155,17 @@ class AlertStore:
             raw = await self.redis.lrange(events_key(alert_id), 0, limit - 1)
         return [AlertEvent.model_validate_json(text_of(r)) for r in raw]
 
-    async def record(self, alert_id: str, event: AlertEvent) -> None:
+    async def record(self, alert_id: str, events: Sequence[AlertEvent], doc_id: str, delivered: bool) -> None:
+        """Log one match's attempts and, if it was ``delivered``, remember that, in one transaction:
+        whoever sees the delivery in the events (``GET /v1/alerts/{id}/events``) may rely on it not
+        being sent again."""
         with redis_state("alert events"):
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.lpush(events_key(alert_id), event.model_dump_json())
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for event in events:
+                    pipe.lpush(events_key(alert_id), event.model_dump_json())
                 pipe.ltrim(events_key(alert_id), 0, self.events_kept - 1)
+                if delivered:
+                    pipe.set(delivered_key(alert_id, doc_id), "1", ex=DELIVERED_TTL_S)
                 await pipe.execute()
 
     async def delivered(self, keys: Sequence[tuple[str, str]]) -> list[bool]:
@@ -169,10 +175,6 @@ class AlertStore:
         with redis_state("alert deliveries"):
             found = await self.redis.mget([delivered_key(a, d) for a, d in keys])
         return [value is not None for value in found]
-
-    async def mark_delivered(self, alert_id: str, doc_id: str) -> None:
-        with redis_state("alert deliveries"):
-            await self.redis.set(delivered_key(alert_id, doc_id), "1", ex=DELIVERED_TTL_S)
 
     async def publish(self, docs: Sequence[ExtractedDocument]) -> None:
         """Add newly indexed documents to the feed, each once."""
