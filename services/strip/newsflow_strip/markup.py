@@ -39,7 +39,16 @@ PUBLISHED_META = (
     "article.published", "parsely-pub-date", "sailthru.date", "dcterms.date", "dc.date", "date",
 )  # fmt: skip
 UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "article.updated", "dcterms.modified")
-AUTHOR_META = ("author", "article:author", "dc.creator", "byl", "parsely-author", "sailthru.author", "dcterms.creator")
+AUTHOR_META = (
+    "author", "article:author", "dc.creator", "byl", "parsely-author", "sailthru.author", "dcterms.creator",
+    "cxenseparse:author", "og:author", "og:article:author", "article:author_name", "article_author",
+)  # fmt: skip
+_WRITTEN_BY = re.compile(
+    r"^(?:written by|verfasst von|geschrieben von|escrito por|écrit par|scritto da|geschreven door|skrevet af|"
+    r"skrivet av|napisane przez)$",
+    re.I,
+)
+"""The label WordPress SEO plugins give the author in ``twitter:labelN`` (the name is ``twitter:dataN``)."""
 SITE_META = ("og:site_name", "application-name")
 ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle", "blogposting",
@@ -68,8 +77,9 @@ AUTHOR_LINKS = (
     )
     + "]"
 )
-_AUTHOR_CLASS = re.compile(r"author-?name|authorline", re.I)
-"""Class names of elements holding a byline's names ("authorName", "author-name", "authorline")."""
+_AUTHOR_CLASS = re.compile(r"author-?name|authorline|(?:^|\s)authors?(?:__(?:list-)?item|__name)?(?:\s|$)", re.I)
+"""Class names of elements holding a byline's names: "authorName", "author-name", "authorline", a
+class that is just "author" or "authors", and the BEM items of an authors list ("authors__item")."""
 
 _TEXTUAL_DATE = re.compile(r"\b(?:19|20)\d{2}\b")
 _MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b", re.I)
@@ -294,11 +304,39 @@ def _ld_names(value: Any, people: dict[str, str]) -> list[str]:
     return found
 
 
+def _byline_texts(node: Any) -> list[str]:
+    """A byline's text; when that is too long for a list of names and the byline is made of
+    several elements, each element's text ("Birgit Baumann" "Anna Giulia Fink" in spans of
+    their own, with no separator between them)."""
+    whole = _text(node)
+    children = [child for child in node if isinstance(child.tag, str)]
+    while len(children) == 1:  # through wrappers
+        children = [child for child in children[0] if isinstance(child.tag, str)]
+    parts = [t for child in children if (t := _text(child))]
+    return parts if len(whole.split()) > 5 and len(parts) >= 2 else [whole]
+
+
+def _labelled_author(meta: dict[str, str]) -> list[str]:
+    """The author a ``twitter:labelN`` / ``twitter:dataN`` pair names ("Written by": Jane Doe)."""
+    return [
+        meta[f"twitter:data{key.removeprefix('twitter:label')}"]
+        for key, label in meta.items()
+        if key.startswith("twitter:label") and _WRITTEN_BY.match(label) and f"twitter:data{key[13:]}" in meta
+    ]
+
+
 def _names_site(name: str, sites: set[str]) -> bool:
-    """Whether ``name`` is the site's own name (or its host: "mdr.de", "STERN.de")."""
+    """Whether ``name`` is the site's own name, its host ("mdr.de", "STERN.de") or its initials
+    ("LTO" for Legal Tribune Online)."""
     mine = _normalized(name)
     squashed = mine.replace(" ", "")
-    return any(mine == s or squashed == s.replace(" ", "") or (s in mine and len(s) >= 3) for s in sites)
+    return any(
+        mine == s
+        or squashed == s.replace(" ", "")
+        or (s in mine and len(s) >= 3)
+        or (name.isupper() and len(s.split()) >= 2 and squashed == "".join(word[0] for word in s.split()))
+        for s in sites
+    )
 
 
 def page_authors(
@@ -312,7 +350,7 @@ def page_authors(
     # Each source is read only if the ones before it named no one: the later ones scan the page.
     sources: list[Callable[[], list[str]]] = [
         lambda: _ld_names(ld.get("author"), people),
-        lambda: [v for k in AUTHOR_META if (v := meta.get(k)) and not v.startswith("http")],
+        lambda: [v for k in AUTHOR_META if (v := meta.get(k)) and not v.startswith("http")] + _labelled_author(meta),
         lambda: [_text(a) for a in tree.xpath("//a[@rel='author']")][:5],
         lambda: [_text(n) for n in tree.xpath("//*[@itemprop='author' and not(self::meta)]")][:5],
         lambda: [t for a in tree.xpath(AUTHOR_LINKS)[:5] if len((t := _text(a)).split()) <= 5],
@@ -321,7 +359,7 @@ def page_authors(
             for n in tree.xpath("//*[contains(@class, 'uthor')]")
             if _AUTHOR_CLASS.search(n.get("class") or "") and len((t := _text(n)).split()) <= 12
         ][:5],
-        lambda: [_text(n) for n in tree.xpath("(//*[contains(@class, 'byline')])[1]")],
+        lambda: [t for n in tree.xpath("(//*[contains(@class, 'byline')])[1]") for t in _byline_texts(n)],
     ]
     self_credit: list[str] = []
     for source in sources:
@@ -384,18 +422,20 @@ def page_metadata(tree: Any, url: str | None = None, meta: dict[str, str] | None
     ld = _article_ld(items)
     publisher = ld.get("publisher")
     outlet = _first(meta, SITE_META) or (publisher.get("name") if isinstance(publisher, dict) else None)
+    declared = tree.xpath('//link[translate(@rel, "CANOICL", "canoicl")="canonical"]/@href')
+    canonical_url = page_canonical_url(str(declared[0]) if declared else meta.get("og:url"), url)
+    url = url or canonical_url  # a page read from a file still says where it lives
     published = declared_published(tree, meta, ld) or url_date(url)
     updated = (
         parse_date(str(ld.get("dateModified") or ""))
         or parse_date(_first(meta, UPDATED_META))
         or parse_date(_itemprop_date(tree, "dateModified"))
     )
-    declared = tree.xpath('//link[translate(@rel, "CANOICL", "canoicl")="canonical"]/@href')
     return PageMetadata(
         title=page_title(tree, meta, ld, url),
         authors=page_authors(tree, meta, ld, items, _site_names(meta, ld, url)),
         published=published or searched_date(tree, url),
         updated=updated,
         outlet=outlet if isinstance(outlet, str) else None,
-        canonical_url=page_canonical_url(str(declared[0]) if declared else meta.get("og:url"), url),
+        canonical_url=canonical_url,
     )

@@ -97,3 +97,29 @@ def test_dates_in_the_forms_markup_writes_them():
     assert parse_date("4 May 2023") == datetime(2023, 5, 4, 12, tzinfo=UTC)
     assert parse_date("04/05/2023") is None, "day and month order cannot be told"
     assert parse_date("1970-01-01") is None
+
+
+def test_a_page_read_from_a_file_takes_its_site_and_url_date_from_its_canonical_link():
+    html = """<html><head><link rel="canonical" href="https://www.lto.example/2024/03/05/ruling">
+    <meta property="og:site_name" content="Legal Tribune Online"><meta name="author" content="LTO">
+    </head><body><h1>Ruling</h1><p><a href="/autoren/name/max-kolter">Dr. Max Kolter</a></p></body></html>"""
+    page = page_metadata(load_html(html), None)
+    assert page.authors == ["Dr. Max Kolter"], "the site's initials are the site crediting itself"
+    assert page.published == datetime(2024, 3, 5, 12, tzinfo=UTC)
+
+
+def test_names_from_author_classes_seo_labels_and_bylines_made_of_spans():
+    def authors(body: str, head: str = "") -> list[str]:
+        html = f"<html><head>{head}</head><body><h1>Ruling</h1>{body}<p>Text.</p></body></html>"
+        return page_metadata(load_html(html), "https://news.example/ruling").authors
+
+    assert authors('<p class="author">von David Straub, NEWS EXAMPLE</p>') == ["David Straub"]
+    assert authors('<ul><li class="authors__list-item">von Jemima Kelly</li></ul>') == ["Jemima Kelly"]
+    labelled = '<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Jane Doe">'
+    assert authors("", labelled) == ["Jane Doe"]
+    spans = (
+        '<div class="article-byline"><div><span>Birgit Baumann</span> <span>Anna Giulia Fink</span> '
+        "<span>Jan Michael Marchart</span></div></div>"
+    )
+    assert authors(spans) == ["Birgit Baumann", "Anna Giulia Fink", "Jan Michael Marchart"]
+    assert authors('<div class="byline">By <a>Jane Doe</a> and <a>John Roe</a></div>') == ["Jane Doe", "John Roe"]
