@@ -318,11 +318,12 @@ def _byline_texts(node: Any) -> list[str]:
 
 def _labelled_author(meta: dict[str, str]) -> list[str]:
     """The author a ``twitter:labelN`` / ``twitter:dataN`` pair names ("Written by": Jane Doe)."""
-    return [
-        meta[f"twitter:data{key.removeprefix('twitter:label')}"]
+    data_keys = [
+        key.replace("twitter:label", "twitter:data", 1)
         for key, label in meta.items()
-        if key.startswith("twitter:label") and _WRITTEN_BY.match(label) and f"twitter:data{key[13:]}" in meta
+        if key.startswith("twitter:label") and _WRITTEN_BY.match(label)
     ]
+    return [meta[key] for key in data_keys if key in meta]
 
 
 def _names_site(name: str, sites: set[str]) -> bool:
