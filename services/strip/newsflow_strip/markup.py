@@ -425,17 +425,17 @@ def page_metadata(tree: Any, url: str | None = None, meta: dict[str, str] | None
     outlet = _first(meta, SITE_META) or (publisher.get("name") if isinstance(publisher, dict) else None)
     declared = tree.xpath('//link[translate(@rel, "CANOICL", "canoicl")="canonical"]/@href')
     canonical_url = page_canonical_url(str(declared[0]) if declared else meta.get("og:url"), url)
-    url = url or canonical_url  # a page read from a file still says where it lives
-    published = declared_published(tree, meta, ld) or url_date(url)
+    page_url = url or canonical_url  # a page read from a file still says where it lives
+    published = declared_published(tree, meta, ld) or url_date(page_url)
     updated = (
         parse_date(str(ld.get("dateModified") or ""))
         or parse_date(_first(meta, UPDATED_META))
         or parse_date(_itemprop_date(tree, "dateModified"))
     )
     return PageMetadata(
-        title=page_title(tree, meta, ld, url),
-        authors=page_authors(tree, meta, ld, items, _site_names(meta, ld, url)),
-        published=published or searched_date(tree, url),
+        title=page_title(tree, meta, ld, page_url),
+        authors=page_authors(tree, meta, ld, items, _site_names(meta, ld, page_url)),
+        published=published or searched_date(tree, page_url),
         updated=updated,
         outlet=outlet if isinstance(outlet, str) else None,
         canonical_url=canonical_url,
