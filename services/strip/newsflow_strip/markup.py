@@ -230,21 +230,14 @@ def _readable(text: str | None) -> str | None:
 def choose_title(candidates: list[str | None]) -> str | None:
     """The candidate the most candidates include (equal normalized text, or containing it as at
     least half of theirs: an ``og:title`` with "(VIDEO)" appended includes the headline, not the
-    other way round); the earlier on a tie. The last candidate is the page's ``<title>``, written
-    for search results and often cut short: it counts only where others equal it, not where they
-    include it (a ``<title>`` without the headline's kicker does not outvote three sources that
-    carry it)."""
-    given = [(n, " ".join(c.split())) for n, c in enumerate(candidates) if c and c.strip()]
-    if not given:
+    other way round); the earlier on a tie."""
+    present = [" ".join(c.split()) for c in candidates if c and c.strip()]
+    if not present:
         return None
-    present = [c for _, c in given]
     normalized = [_normalized(c) for c in present]
-    last = len(candidates) - 1
 
     def agreement(i: int) -> int:
         mine = normalized[i]
-        if given[i][0] == last:
-            return sum(1 for other in normalized if mine and mine == other)
         return sum(1 for other in normalized if mine and mine in other and len(mine) * 2 >= len(other))
 
     return present[max(range(len(present)), key=lambda i: (agreement(i), -i))]

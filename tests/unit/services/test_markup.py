@@ -123,8 +123,3 @@ def test_names_from_author_classes_seo_labels_and_bylines_made_of_spans():
     )
     assert authors(spans) == ["Birgit Baumann", "Anna Giulia Fink", "Jan Michael Marchart"]
     assert authors('<div class="byline">By <a>Jane Doe</a> and <a>John Roe</a></div>') == ["Jane Doe", "John Roe"]
-
-
-def test_a_title_tag_cut_short_does_not_outvote_the_headline_sources_that_carry_the_whole():
-    whole = "'Ends recession debate': economists weigh in on the latest jobs report"
-    assert choose_title([whole, whole, whole, "Economists weigh in on the latest jobs report"]) == whole
