@@ -93,12 +93,12 @@ _SUSPECT = re.compile(f"{_ALWAYS_FIX.pattern}|{_MOJIBAKE_LEAD.pattern}")
 """Either of the two character classes above: where a line could need ftfy at all."""
 
 
-def _suspect_pieces(text: str, pieces: list[str]) -> list[int]:
-    """Indexes of the ``pieces`` of ``text`` (``_segments``) that hold a ``_SUSPECT`` character,
-    found in one pass over the text rather than two searches per line (a page of accented text
-    has hundreds of lines, and most hold no such character)."""
+def _suspect_pieces(pieces: list[str], suspects: list[int]) -> list[int]:
+    """Indexes of the ``pieces`` of a text (``_segments``) that hold one of its ``suspects`` (the
+    offsets of its ``_SUSPECT`` characters, found in one pass over the text rather than two
+    searches per line: a page of accented text has hundreds of lines, most with no such character)."""
     ends = list(accumulate(len(piece) for piece in pieces))
-    return sorted({bisect_right(ends, m.start()) for m in _SUSPECT.finditer(text)})
+    return sorted({bisect_right(ends, offset) for offset in suspects})
 
 
 def repair(text: str) -> str:
@@ -110,9 +110,9 @@ def repair(text: str) -> str:
     # ftfy works line by line at ~0.07 ms a line, and a page's markup and scripts are thousands of
     # lines. Only lines that could hold something it fixes go through it (docs/performance.md),
     # and a page with no character that could start a fix (most English pages) is not split at all.
-    if _SUSPECT.search(text):
+    if suspects := [match.start() for match in _SUSPECT.finditer(text)]:
         pieces = _segments(text)
-        for k in _suspect_pieces(text, pieces):
+        for k in _suspect_pieces(pieces, suspects):
             if _ftfy_would_fix(pieces[k]):
                 pieces[k] = ftfy.fix_text(pieces[k], uncurl_quotes=False, unescape_html=False, normalization="NFC")
         text = "".join(pieces)
