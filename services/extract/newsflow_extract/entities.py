@@ -25,7 +25,9 @@ small model that loads in spaCy 3.8 (es 3.1 is too old; ja, ko, ru, uk and zh ar
 so other languages get no entities. Only the NER pipe is loaded: in these models it has its own
 tok2vec, so tagger, parser and lemmatizer are dead weight.
 
-Speed (docs/performance.md): the model runs on thinc's numpy ops with OpenBLAS held to one thread;
+Speed (docs/performance.md): spaCy is compiled without Cython's profiling hooks (``make install``;
+``profiled_build`` tells the two builds apart), which takes 60% off the NER's CPU for the same
+entities. The model runs on thinc's numpy ops with OpenBLAS held to one thread;
 BLIS, thinc's default, took 25-30% more CPU per document here. Tagging on two threads over one
 model was measured too: spaCy's parser releases the GIL, but handing the GIL back and forth around
 its many short sections cost 3x the CPU, so a recognizer tags on one thread.
@@ -34,11 +36,12 @@ its many short sections cost 3x the CPU, so a recognizer tags on one thread.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -111,6 +114,29 @@ def load_model(preferred: str, fallback: str | None = FALLBACK_MODEL) -> Languag
         except OSError:
             continue
     raise RuntimeError(f"no spaCy model installed (tried {preferred!r} and {fallback!r})")
+
+
+def profiled_build(nlp: Language) -> bool:
+    """Whether the installed spaCy was compiled with Cython's profiling hooks.
+
+    spaCy's own build turns Cython's ``profile`` directive on for Python < 3.12, and in its wheels
+    every small nogil function of the NER's decoder then takes and releases the GIL to ask whether a
+    profiler is listening: 60% of the NER's CPU on this project's documents, for the same entities
+    (docs/decisions.md #23). ``make install`` compiles spaCy without them. Such a build reports
+    its compiled functions to a Python profiler; one without the hooks reports none."""
+    seen: set[str] = set()
+
+    def listen(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_filename.endswith(".pyx"):
+            seen.add(frame.f_code.co_filename)
+
+    previous = sys.getprofile()
+    sys.setprofile(listen)
+    try:
+        nlp("Maria Lopez met officials in Geneva.")
+    finally:
+        sys.setprofile(previous)
+    return any(name.startswith("spacy/") for name in seen)
 
 
 def _clean_mention(text: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from threadpoolctl import threadpool_limits
 
-from newsflow_extract.entities import EntityRecognizer, Mention, load_model
+from newsflow_extract.entities import EntityRecognizer, Mention, load_model, profiled_build
 from newsflow_extract.metadata import clean_title, find_authors, find_dates, find_outlet, title_from_header
 from newsflow_extract.quotes import find_quotes
 from newsflow_shared import topics
@@ -46,6 +46,12 @@ class ExtractStage(Stage[StrippedDocument, ExtractedDocument]):
             # CPU). After loading: threadpoolctl only limits loaded libraries, and numpy comes
             # in with spaCy.
             threadpool_limits(1, user_api="blas")
+            if await asyncio.to_thread(profiled_build, nlp):
+                log.warning(
+                    "spaCy was compiled with Cython's profiling hooks (the PyPI wheels for Python 3.11 are): "
+                    "NER takes about 2.5x the CPU it needs; `make install` compiles it without them "
+                    "(requirements/spacy.txt)"
+                )
             self.recognizer = EntityRecognizer(nlp, self.settings.ner_batch_size)
         # Before the stage counts as ready (readiness follows start()): see EntityRecognizer.warm_up.
         await asyncio.to_thread(self.recognizer.warm_up)

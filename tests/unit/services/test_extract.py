@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsflow_extract.entities import Mention, canonicalize, chunks
+from newsflow_extract.entities import Mention, canonicalize, chunks, profiled_build
 from newsflow_extract.metadata import clean_title, find_authors, find_dates, find_outlet, title_from_header
 from newsflow_extract.quotes import find_quotes
 from newsflow_extract.stage import ExtractStage
@@ -248,3 +248,11 @@ def test_a_batch_is_tagged_shortest_first_one_document_at_a_time():
         ["middle"],
         ["long"],
     ]
+
+
+def test_the_installed_spacy_is_compiled_without_cythons_profiling_hooks(stage):
+    # make install compiles spaCy from source without them (requirements/spacy.txt): the PyPI
+    # wheels for Python 3.11 have them, and the NER then takes about 2.5x the CPU for the same
+    # entities. This guards the install, not the code: every speed figure assumes it.
+    assert stage.recognizer is not None
+    assert not profiled_build(stage.recognizer.nlp), "spaCy has Cython's profiling hooks: run `make install` again"
