@@ -317,12 +317,14 @@ def _byline_texts(node: Any) -> list[str]:
 
 
 def _labelled_author(meta: dict[str, str]) -> list[str]:
-    """The author a ``twitter:labelN`` / ``twitter:dataN`` pair names ("Written by": Jane Doe)."""
+    """The author a ``twitter:labelN`` / ``twitter:dataN`` pair names ("Written by": Jane Doe), or
+    the same label as a ``twitter:misc:Written by`` tag (Yoast SEO's other form of it)."""
     data_keys = [
         key.replace("twitter:label", "twitter:data", 1)
         for key, label in meta.items()
         if key.startswith("twitter:label") and _WRITTEN_BY.match(label)
     ]
+    data_keys += [key for key in meta if key.startswith("twitter:misc:") and _WRITTEN_BY.match(key[13:])]
     return [meta[key] for key in data_keys if key in meta]
 
 
