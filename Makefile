@@ -11,6 +11,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml shared/pyproject.toml services/*/pyproject.toml lab/pyproject.toml requirements/extract-model.txt requirements/spacy.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	@command -v c++ >/dev/null || { echo "need a C++ compiler to build spaCy (Debian/Ubuntu: apt-get install build-essential python3.11-dev)"; exit 1; }
 	@echo "make install: a virtual environment in $(VENV) with newsflow's packages (five minutes or so on a fresh machine: spaCy is compiled)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "[1/5] pip"
