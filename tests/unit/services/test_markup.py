@@ -117,7 +117,9 @@ def test_names_from_author_classes_seo_labels_and_bylines_made_of_spans():
     assert authors('<ul><li class="authors__list-item">von Jemima Kelly</li></ul>') == ["Jemima Kelly"]
     labelled = '<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Jane Doe">'
     assert authors("", labelled) == ["Jane Doe"]
-    misc = '<meta name="author" content="j.doe@news.example"><meta property="twitter:misc:Written by" content="Jane Doe">'
+    misc = (
+        '<meta name="author" content="j.doe@news.example"><meta property="twitter:misc:Written by" content="Jane Doe">'
+    )
     assert authors("", misc) == ["Jane Doe"], "an e-mail address is no name; Yoast's other form of the label is"
     spans = (
         '<div class="article-byline"><div><span>Birgit Baumann</span> <span>Anna Giulia Fink</span> '
