@@ -28,9 +28,9 @@ tok2vec, so tagger, parser and lemmatizer are dead weight.
 Speed (docs/performance.md): spaCy is compiled without Cython's profiling hooks (``make install``;
 ``profiled_build`` tells the two builds apart), which takes 60% off the NER's CPU for the same
 entities. The model runs on thinc's numpy ops with OpenBLAS held to one thread;
-BLIS, thinc's default, took 25-30% more CPU per document here. Tagging on two threads over one
-model was measured too: spaCy's parser releases the GIL, but handing the GIL back and forth around
-its many short sections cost 3x the CPU, so a recognizer tags on one thread.
+BLIS, thinc's default, took 25-30% more CPU per document here. A recognizer tags on one thread:
+two threads over one model cost 3x the CPU, measured on the PyPI wheel, whose hooks take the GIL
+in every small decoder function (not measured again on the compiled build).
 """
 
 from __future__ import annotations
