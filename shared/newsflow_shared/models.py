@@ -59,7 +59,9 @@ class WireModel(BaseModel):
 
     def to_wire(self) -> bytes:
         """Serialize for a topic (compact JSON)."""
-        return self.model_dump_json().encode("utf-8")
+        # The serializer's own bytes: ``model_dump_json()`` decodes them to a str that would be
+        # encoded straight back, two copies of a whole page (750 → 360 µs for a 386 KB record).
+        return self.__pydantic_serializer__.to_json(self)
 
 
 class IngestRequest(WireModel):

@@ -66,7 +66,7 @@ def index_fields(doc: ExtractedDocument) -> dict[str, Any]:
         "title": doc.title or "",
         "body": doc.body,
         "entity": names or [""],
-        "record": doc.model_dump_json().encode(),
+        "record": doc.to_wire(),
     }
     if doc.published is not None and _INDEXABLE_DATES[0] <= doc.published <= _INDEXABLE_DATES[1]:
         fields["published"] = doc.published  # outside tantivy's nanosecond range it stays in `record` only
