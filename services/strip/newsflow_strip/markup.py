@@ -324,7 +324,9 @@ def _labelled_author(meta: dict[str, str]) -> list[str]:
         for key, label in meta.items()
         if key.startswith("twitter:label") and _WRITTEN_BY.match(label)
     ]
-    data_keys += [key for key in meta if key.startswith("twitter:misc:") and _WRITTEN_BY.match(key[13:])]
+    data_keys += [
+        key for key in meta if key.startswith("twitter:misc:") and _WRITTEN_BY.match(key.removeprefix("twitter:misc:"))
+    ]
     return [meta[key] for key in data_keys if key in meta]
 
 
