@@ -33,9 +33,10 @@ install-browser:
 	command -v chromium >/dev/null || { sudo -n true 2>/dev/null && SUDO=sudo; $${SUDO:-} apt-get install -y chromium; }
 
 # Retrain, on both development sets (../shared/eval, or NEWSFLOW_DEV_SET and NEWSFLOW_TRAIN_SETS),
-# the HTML block classifier, the flattened-text line classifier (plus the seeds), the headline
-# model of flattened text and the article check (against made non-articles); prints figures
-# cross-validated by publisher and rewrites the shipped model files (lab/newsflow_lab).
+# the HTML block classifier (each page also rewritten as an older or plainer site), the
+# flattened-text line classifier (plus the seeds), the headline model of flattened text and the
+# article check (against made non-articles); prints figures cross-validated by publisher and
+# rewrites the shipped model files (lab/newsflow_lab).
 train: install
 	$(BIN)/python -m newsflow_lab.html_train
 	$(BIN)/python -m newsflow_lab.train

@@ -3,7 +3,8 @@
 Per development set (article-benchmark-dev, fundus-publishers), HTML and flattened-text bodies
 cross-validated by publisher (both body classifiers retrained fold by fold: ``html_train``,
 ``train``), the shipped models' in-sample figures, and the peers on the same pages in the same
-run (``peers``), with docs/s per core; metadata where a set has gold. Stories are also judged
+run (``peers``), with docs/s per core; HTML bodies of the same pages rewritten as older or
+plainer sites (``layouts``), cross-validated, beside the peers on those rewritten pages; metadata where a set has gold. Stories are also judged
 on human-rated pairs (``story_pairs``: cross-validated per language), entities and quotes on
 public gold (``entities_eval``: CoNLL-2003 and PolNeAR development splits).
 
@@ -32,7 +33,14 @@ from newsflow_lab.corpus import (
     load_seed_pages,
 )
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
-from newsflow_lab.peers import SetFigures, body_figures, metadata_figures, render, with_cross_validated
+from newsflow_lab.peers import (
+    SetFigures,
+    body_figures,
+    layout_figures,
+    metadata_figures,
+    render,
+    with_cross_validated,
+)
 from newsflow_lab.planted import PlantedFigures, StoryFigures, as_document, planted_figures, story_figures
 
 
@@ -99,7 +107,8 @@ def development_set_figures(pipeline: Extractor) -> list[SetFigures]:
     if not any(sets.values()):
         print("no development set found beside the project: skipping the per-set figures")
         return []
-    html_cv = html_train.cross_validate(html_train.training_pages(), log=lambda _line: None).per_set()
+    html_cv = html_train.cross_validate(html_train.training_pages(), log=lambda _line: None)
+    html_per_set, layouts_per_set = html_cv.per_set(), html_cv.per_set(layouts=True)
     text_cv = train.cross_validate(train.training_pages()).per_set
     out = []
     for name, set_pages in sets.items():
@@ -107,7 +116,10 @@ def development_set_figures(pipeline: Extractor) -> list[SetFigures]:
             print(f"{SETS[name]} not found beside the project: skipping its figures")
             continue
         per_set = body_figures(SETS[name], set_pages)
-        with_cross_validated(per_set, html_cv.get(name), text_cv.get(name))
+        with_cross_validated(per_set, html_per_set.get(name), text_cv.get(name))
+        if name in layouts_per_set:
+            variants = [(tp.source, tp.layout) for tp in html_cv.pages if tp.layout and tp.source.set_name == name]
+            layout_figures(per_set, variants, layouts_per_set[name])
         if name == "fundus":
             html_records = pipeline.run([str(p.html_path) for p in set_pages])
             ours = {Path(r["source"]).stem: r for r in html_records}

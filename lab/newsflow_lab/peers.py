@@ -31,6 +31,7 @@ import trafilatura
 
 from newsflow_clean.language import detect_language
 from newsflow_lab.corpus import HtmlPage, page_language
+from newsflow_lab.layouts import rewritten
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
 from newsflow_strip.html import strip_html
 from newsflow_strip.text_lines import strip_text
@@ -135,6 +136,9 @@ class SetFigures:
     metadata: dict[str, dict[str, float]] = field(default_factory=dict)
     """Field (title, authors, published day) → extractor → share of pages right (of those with gold)."""
     metadata_pages: dict[str, int] = field(default_factory=dict)
+    layouts: dict[str, CorpusScore] = field(default_factory=dict)
+    """HTML bodies of the set's pages rewritten into older or plainer markup (``layouts``)."""
+    layout_pages: int = 0
 
 
 def body_figures(name: str, pages: Sequence[HtmlPage]) -> SetFigures:
@@ -240,6 +244,29 @@ def metadata_figures(
             figures.metadata_pages[field_name] = len(scored)
 
 
+LAYOUT_PEERS = ("trafilatura", "trafilatura precision", "readability-lxml")
+
+
+def layout_figures(figures: SetFigures, variants: Sequence[tuple[HtmlPage, str]], cross_validated: CorpusScore) -> None:
+    """HTML bodies of layout variants (a page and the name of its rewrite, ``layouts.REWRITES``):
+    newsflow's, cross-validated by publisher, and the peers' on the same rewritten pages."""
+    outputs: dict[str, list[str]] = {name: [] for name in LAYOUT_PEERS}
+    peers = html_extractors()
+    for page, layout in variants:
+        html = rewritten(page.html, layout) or ""
+        language = page_language(html)
+        for name in LAYOUT_PEERS:
+            try:
+                outputs[name].append(peers[name](html, page.url, language))
+            except Exception:  # noqa: BLE001 - a peer failing on a page scores it empty
+                outputs[name].append("")
+    figures.layouts = {CROSS_VALIDATED: cross_validated}
+    figures.layout_pages = len(variants)
+    golds = [page.gold for page, _ in variants]
+    for name, bodies in outputs.items():
+        figures.layouts[name] = score_corpus(score_document(b, g) for b, g in zip(bodies, golds, strict=True))
+
+
 def with_cross_validated(figures: SetFigures, html: CorpusScore | None, text: CorpusScore | None) -> None:
     """Put newsflow's cross-validated body figures first (the ones to compare with the peers)."""
     if html is not None:
@@ -256,6 +283,12 @@ def render(figures: SetFigures) -> list[str]:
             f"  HTML  {extractor:<40} P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}"
             + (f"   {rate:6.1f} docs/s per core" if rate is not None else "")
         )
+    if figures.layouts:
+        lines.append(
+            f"  HTML of the same pages rewritten as older or plainer sites ({figures.layout_pages}, layouts.py)"
+        )
+    for extractor, score in figures.layouts.items():
+        lines.append(f"  HTML  {extractor:<40} P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}")
     for extractor, score in figures.text.items():
         lines.append(f"  text  {extractor:<40} P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}")
     if figures.metadata:
