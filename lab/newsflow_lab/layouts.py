@@ -12,9 +12,9 @@ rewritten one of these ways (its gold body is the same text), chosen by the page
   elements (``article``, ``main``, ``nav``, ``header`` …) turned into ``<div>``;
 - ``breaks+plain``: both.
 
-Cross-validated by publisher, the pages as published scored as before (benchmark 0.977, was
-0.975; fundus 0.959, was 0.961) and the same pages rewritten so 0.964 and 0.944, where the
-classifier trained without variants scored 0.952 and 0.931 (docs/decisions.md #7b). A variant's
+Cross-validated by publisher, the pages as published scored as without variants (benchmark
+0.976 against 0.975, fundus 0.962 against 0.963) and the same pages rewritten so 0.962 and 0.949,
+where the classifier trained without variants scored 0.948 and 0.933 (docs/decisions.md #7b). A variant's
 publisher is its page's, so it is never in a fold that tests its page.
 """
 

@@ -414,8 +414,17 @@ def _char_class(char: str) -> tuple[bool, bool, bool]:
     return char.isdigit(), char.isupper(), char.isalnum() or char.isspace()
 
 
+PROSE_UNITS = 8
+PROSE_LINK_DENSITY = 0.35
+
+
 def _is_prose(f: _Facts) -> bool:
-    return f.units >= 8 and f.link_density < 0.35
+    return f.units >= PROSE_UNITS and f.link_density < PROSE_LINK_DENSITY
+
+
+def holds_prose(blocks: Sequence[Block]) -> bool:
+    """Whether any block reads as prose: 8 words (units) or more, mostly not link text."""
+    return any(b.link_chars < PROSE_LINK_DENSITY * max(b.chars, 1) and units(b.text) >= PROSE_UNITS for b in blocks)
 
 
 def block_rows(blocks: Sequence[Block], language: str | None, title: str | None) -> list[list[float]]:

@@ -6,7 +6,8 @@ text blocks with their features (``blocks.py``) are read. trafilatura (precision
 pass first) then extracts its body from the same tree; the share of each block it kept is one
 more group of features, and boosted trees trained on two development sets (``make train``:
 ``newsflow_lab.html_train``, cross-validated by publisher) decide block by block. A page with no
-text blocks (all of it rendered by scripts) keeps trafilatura's body.
+text blocks (all of it rendered by scripts) keeps trafilatura's body; a page whose body holds no
+prose but whose scripts carry the article's markup (``scripted.py``) is read from that markup.
 """
 
 from __future__ import annotations
@@ -22,9 +23,19 @@ from trafilatura.utils import load_html
 
 from newsflow_shared.models import PageMetadata
 from newsflow_strip.article import PageSignals, page_signals
-from newsflow_strip.blocks import Block, block_rows, body_of, feature_names, page_blocks, vote_shares, with_votes
+from newsflow_strip.blocks import (
+    Block,
+    block_rows,
+    body_of,
+    feature_names,
+    holds_prose,
+    page_blocks,
+    vote_shares,
+    with_votes,
+)
 from newsflow_strip.markup import declared_published, ld_types, meta_tags, page_metadata
 from newsflow_strip.model import LineClassifier, load_classifier
+from newsflow_strip.scripted import scripted_html
 
 HTML_MODEL = "html_blocks"
 VOTES = ("trafilatura",)
@@ -85,8 +96,14 @@ def analyse_page(html: str, url: str | None = None, language: str | None = None)
     meta = meta_tags(tree)
     page = page_metadata(tree, url, meta)  # everything read from the tree before trafilatura prunes it
     # The article check's "dated" is what the markup declares (as trained), not a date found in the URL or text.
-    signals = page_signals(tree, meta, declared_published(tree, meta) is not None, ld_types(tree))
+    dated, types = declared_published(tree, meta) is not None, ld_types(tree)
     blocks = page_blocks(tree)
+    if not holds_prose(blocks) and (scripted := scripted_html(tree)) is not None:
+        # A body with no prose, and the article as markup in the page's scripts: read that instead.
+        rendered = load_html(scripted)
+        if rendered is not None and holds_prose(rendered_blocks := page_blocks(rendered)):
+            html, tree, blocks = scripted, rendered, rendered_blocks
+    signals = page_signals(tree, meta, dated, types)
     rows = block_rows(blocks, language, page.title)
     extracted = _trafilatura_body(html, tree, url)
     return PageAnalysis(blocks, with_votes(rows, blocks, [vote_shares(blocks, extracted)]), extracted, page, signals)
