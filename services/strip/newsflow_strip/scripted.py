@@ -44,8 +44,10 @@ def _flight_data(scripts: list[str]) -> str:
 def _text_rows(flight: str) -> list[str]:
     data = flight.encode("utf-8", "surrogatepass")
     rows = []
+    chars = start = 0  # the byte offset of character ``chars``, advanced row by row (one pass)
     for match in _TEXT_ROW.finditer(flight):
-        start = len(flight[: match.end()].encode("utf-8", "surrogatepass"))
+        start += len(flight[chars : match.end()].encode("utf-8", "surrogatepass"))
+        chars = match.end()
         rows.append(data[start : start + int(match.group(1), 16)].decode("utf-8", "ignore"))
     return rows
 
