@@ -4,9 +4,10 @@ Per development set (article-benchmark-dev, fundus-publishers), HTML and flatten
 cross-validated by publisher (both body classifiers retrained fold by fold: ``html_train``,
 ``train``), the shipped models' in-sample figures, and the peers on the same pages in the same
 run (``peers``), with docs/s per core; HTML bodies of the same pages rewritten as older or
-plainer sites (``layouts``), cross-validated, beside the peers on those rewritten pages; metadata where a set has gold. Stories are also judged
-on human-rated pairs (``story_pairs``: cross-validated per language), entities and quotes on
-public gold (``entities_eval``: CoNLL-2003 and PolNeAR development splits).
+plainer sites (``layouts``), cross-validated, beside the peers on those rewritten pages;
+metadata where a set has gold. Stories are also judged on human-rated pairs (``story_pairs``:
+cross-validated per language), entities and quotes on public gold (``entities_eval``:
+CoNLL-2003 and PolNeAR development splits).
 
 HTML and flattened text go through the strip stage's own functions; the seeds go through
 ``newsflow extract``'s in-process pipeline, so titles, dates and entities are the product's.

@@ -4,13 +4,15 @@ Data: every page of both development sets (article-benchmark-dev, fundus-publish
 the product's own ``analyse_page`` (blocks, features, trafilatura's vote), each block labelled
 against the gold body (``corpus.label_against_gold``: most of its 4-shingles are gold). Every
 page weighs the same and a block within it by its length (plus a floor), as the benchmark
-metric counts shingles per page. Each page is also trained on once more, rewritten into the markup
-of an older or plainer site (``layouts``), so the model does not lean on cues such pages lack.
+metric counts shingles per page. Each page is also trained on once more, rewritten into the
+markup of an older or plainer site (``layouts``), so the model does not lean on cues such pages
+lack.
 
 Cross-validation is grouped by publisher (no publisher's page in both a training and a test
 fold: a model must not learn the site instead of the skill; a rewritten page is its publisher's
-too), over both sets together, and its figures are reported per set, on the pages as published. They are the estimate of quality on unseen publishers; the
-shipped model's own score on these pages is in-sample. Reproducible: deterministic folds and
+too), over both sets together, and its figures are reported per set, on the pages as published
+and on their rewrites. They are the estimate of quality on unseen publishers; the shipped
+model's own score on these pages is in-sample. Reproducible: deterministic folds and
 fits (``boosting.PARAMS``).
 """
 
@@ -61,8 +63,8 @@ def _training_page(page: HtmlPage, html: str, layout: str | None) -> TrainingPag
     return TrainingPage(page, _detached(analysis), labels, gold, layout)
 
 
-def training_pages(pages: Sequence[HtmlPage] | None = None, variants: bool = True) -> list[TrainingPage]:
-    """Every readable page, each followed (``variants``) by its layout variant."""
+def training_pages(pages: Sequence[HtmlPage] | None = None) -> list[TrainingPage]:
+    """Every readable page, each followed by its layout variant."""
     pages = list(pages) if pages is not None else [*benchmark_pages(), *fundus_pages()]
     if not pages:
         sys.exit("no development sets found under ../shared/eval (or NEWSFLOW_DEV_SET / NEWSFLOW_TRAIN_SETS)")
@@ -73,8 +75,6 @@ def training_pages(pages: Sequence[HtmlPage] | None = None, variants: bool = Tru
         if original is None:
             continue
         out.append(original)
-        if not variants:
-            continue
         layout = variant_name(page.page_id)
         if (variant_html := rewritten(html, layout)) is not None and (
             variant := _training_page(page, variant_html, layout)
