@@ -25,7 +25,8 @@ def seeds(seed_records_by_name):
 @pytest.fixture(scope="module")
 def cross_validated():
     """Both body classifiers cross-validated by publisher over both development sets, as
-    `make train` and `make eval` do: HTML and flattened-text figures per set."""
+    `make train` and `make eval` do: the HTML classifier's out-of-fold bodies (figures per set,
+    of the pages as published or of their layout variants) and the flattened-text figures per set."""
     from newsflow_lab import html_train, train
     from newsflow_lab.corpus import benchmark_pages, fundus_pages
 
@@ -90,7 +91,8 @@ def fundus():
 
 
 def test_fundus_bodies_cross_validated_stay_ahead_of_every_peer_in_the_same_run(fundus, cross_validated):
-    html, text = cross_validated
+    html_cv, text = cross_validated
+    html = html_cv.per_set()
     assert html["fundus"].f1 > max(
         fundus.html[peer].f1 for peer in ("trafilatura", "trafilatura precision", "readability-lxml", "newspaper4k")
     )
@@ -101,7 +103,7 @@ def test_fundus_publishers_titles_authors_and_dates_stay_above_their_floors(fund
     metadata = fundus.metadata
     assert metadata["title"]["newsflow"] >= 0.81  # measured 0.813 (trafilatura 0.682): rules, nothing fit
     assert metadata["authors"]["newsflow"] >= 0.85  # measured 0.852 (trafilatura 0.727)
-    assert metadata["published day"]["newsflow"] >= 0.975  # measured 0.981 (trafilatura 0.972)
+    assert metadata["published day"]["newsflow"] >= 0.98  # measured 0.986 (trafilatura 0.972)
 
 
 @pytest.fixture(scope="module")
