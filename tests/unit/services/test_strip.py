@@ -290,3 +290,25 @@ def test_extract_workers_are_given_work_by_body_length_and_a_duplicate_weighs_no
     assert stage.downstream_work_per_s > 0  # the runtime balances the stripped topic's partitions
     assert stage.downstream_work(stripped("x" * 2500)) == 2500
     assert stage.downstream_work(stripped("x" * 2500, duplicate_of="c")) == 0
+
+
+def test_a_table_laid_page_of_2008_keeps_its_article_and_not_its_columns_of_links():
+    paragraphs = [
+        "WASHINGTON (AP) -- The Senate on Thursday approved a $700 billion plan to rescue the financial "
+        "industry, sending the measure to the House.",
+        "The vote was 74-25, and supporters said the bill would restore confidence in credit markets that "
+        "have been frozen for weeks.",
+        "Lawmakers added tax breaks and a higher limit on insured bank deposits to win over members who had "
+        "opposed an earlier version.",
+    ]
+    menu = " | ".join(f'<a href="/s{i}">Section {i}</a>' for i in range(12))
+    column = "<br>".join(f'<a href="/l{i}">Local news item {i}</a>' for i in range(15))
+    page = (
+        "<html><head><title>Senate passes bailout - Daily Record</title></head><body><table>"
+        f'<tr><td colspan="2"><font size="1">{menu}</font></td></tr>'
+        f'<tr><td width="160"><font size="1">{column}</font></td><td><font size="4"><b>Senate passes bailout</b>'
+        f"</font><br><br><font size=\"2\">{'<br><br>'.join(paragraphs)}</font></td></tr></table></body></html>"
+    )
+    body = strip_html(page, "http://www.dailyrecord.example/news/2008/10/02/bailout.html", "en").body
+    assert all(p in body for p in paragraphs)
+    assert "Local news item" not in body and "Section 3" not in body
