@@ -307,7 +307,7 @@ def test_a_table_laid_page_of_2008_keeps_its_article_and_not_its_columns_of_link
         "<html><head><title>Senate passes bailout - Daily Record</title></head><body><table>"
         f'<tr><td colspan="2"><font size="1">{menu}</font></td></tr>'
         f'<tr><td width="160"><font size="1">{column}</font></td><td><font size="4"><b>Senate passes bailout</b>'
-        f"</font><br><br><font size=\"2\">{'<br><br>'.join(paragraphs)}</font></td></tr></table></body></html>"
+        f'</font><br><br><font size="2">{"<br><br>".join(paragraphs)}</font></td></tr></table></body></html>'
     )
     body = strip_html(page, "http://www.dailyrecord.example/news/2008/10/02/bailout.html", "en").body
     assert all(p in body for p in paragraphs)
