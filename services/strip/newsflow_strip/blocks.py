@@ -96,6 +96,11 @@ class Block:
     chars: int = 0
     hidden: bool = False  # inside an element hidden until a script shows it (soft paywalls, streamed React)
 
+    @property
+    def link_share(self) -> float:
+        """How much of the block's text is link text (0 to 1)."""
+        return self.link_chars / max(self.chars, 1)
+
 
 @dataclass
 class _Pending:
@@ -309,7 +314,7 @@ def _facts(block: Block, stopwords: frozenset[str]) -> _Facts:
     return _Facts(
         units=units(block.text),
         chars=block.chars,
-        link_density=block.link_chars / max(block.chars, 1),
+        link_density=block.link_share,
         sentence_end=bool(SENTENCE_END.search(block.text)),
         stopword_density=density,
     )

@@ -141,7 +141,7 @@ fold it changed both development sets' F1 by +0.0001 to +0.001 (docs/decisions.m
 
 
 def _link_list(block: Block) -> bool:
-    return block.link_chars >= LINK_LIST_SHARE * max(block.chars, 1) and len(block.text.split()) >= LINK_LIST_WORDS
+    return block.link_share >= LINK_LIST_SHARE and len(block.text.split()) >= LINK_LIST_WORDS
 
 
 def body_from(analysis: PageAnalysis, keep: list[bool]) -> str:
