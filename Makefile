@@ -33,7 +33,8 @@ install-browser:
 	command -v chromium >/dev/null || { sudo -n true 2>/dev/null && SUDO=sudo; $${SUDO:-} apt-get install -y chromium; }
 
 # Retrain, on both development sets (../shared/eval, or NEWSFLOW_DEV_SET and NEWSFLOW_TRAIN_SETS),
-# the HTML block classifier (each page also rewritten as an older or plainer site), the
+# the HTML block classifiers (the markup model and the voting model; each page also rewritten
+# as an older or plainer site), the
 # flattened-text line classifier (plus the seeds), the headline model of flattened text and the
 # article check (against made non-articles); prints figures cross-validated by publisher and
 # rewrites the shipped model files (lab/newsflow_lab).

@@ -1,7 +1,11 @@
-"""Train the HTML block classifier (``newsflow_strip.html``): ``make train`` (needs the ``train`` extra).
+"""Train the HTML block classifiers (``newsflow_strip.html``): ``make train`` (needs the ``train`` extra).
+
+Two models, as the product uses them: the markup model (the blocks' own features), whose
+decision stands on pages it is sure of (``sure_markup_keep``), and the voting model (the same
+features and trafilatura's vote) for the other pages. Both are trained on every page.
 
 Data: every page of both development sets (article-benchmark-dev, fundus-publishers), read by
-the product's own ``analyse_page`` (blocks, features, trafilatura's vote), each block labelled
+the product's own ``analyse_page`` and ``with_vote`` (blocks, features, trafilatura's vote), each block labelled
 against the gold body (``corpus.label_against_gold``: most of its 4-shingles are gold). Every
 page weighs the same and a block within it by its length (plus a floor), as the benchmark
 metric counts shingles per page. Each page is also trained on once more, rewritten into the
@@ -11,8 +15,9 @@ lack.
 Cross-validation is grouped by publisher (no publisher's page in both a training and a test
 fold: a model must not learn the site instead of the skill; a rewritten page is its publisher's
 too), over both sets together, and its figures are reported per set, on the pages as published
-and on their rewrites. They are the estimate of quality on unseen publishers; the shipped
-model's own score on these pages is in-sample. Reproducible: deterministic folds and
+and on their rewrites, of the product's decision (the markup model where it is sure, else the
+voting model). They are the estimate of quality on unseen publishers; the shipped models' own
+score on these pages is in-sample. Reproducible: deterministic folds and
 fits (``boosting.PARAMS``).
 """
 
@@ -28,7 +33,17 @@ from newsflow_lab.boosting import PARAMS, fit_boosted_trees, publisher_folds, re
 from newsflow_lab.corpus import HtmlPage, benchmark_pages, fundus_pages, label_against_gold, page_language
 from newsflow_lab.layouts import rewritten, variant_name
 from newsflow_lab.metric import CorpusScore, score_corpus, score_document
-from newsflow_strip.html import FEATURES, HTML_MODEL, PageAnalysis, analyse_page, body_from
+from newsflow_strip.html import (
+    FEATURES,
+    HTML_MODEL,
+    MARKUP_FEATURES,
+    MARKUP_MODEL,
+    PageAnalysis,
+    analyse_page,
+    body_from,
+    sure_markup_keep,
+    with_vote,
+)
 from newsflow_strip.model import BoostedTrees, decode_runs
 
 DECODING_GRID = [(0.0, b) for b in (-0.5, -0.25, 0.0, 0.25, 0.5)] + [(c, 0.0) for c in (0.5, 1.0, 2.0)]
@@ -51,13 +66,14 @@ class TrainingPage:
 def _detached(analysis: PageAnalysis) -> PageAnalysis:
     """The analysis without references into the parsed tree (hundreds of pages stay in memory)."""
     blocks = [dataclasses.replace(b, ancestors=()) for b in analysis.blocks]
-    return dataclasses.replace(analysis, blocks=blocks)
+    return dataclasses.replace(analysis, blocks=blocks, source=None)
 
 
 def _training_page(page: HtmlPage, html: str, layout: str | None) -> TrainingPage | None:
     analysis = analyse_page(html, page.url or None, page_language(html))
     if analysis is None:
         return None
+    analysis = with_vote(analysis)
     gold = page.gold
     labels = label_against_gold([b.text for b in analysis.blocks], gold)
     return TrainingPage(page, _detached(analysis), labels, gold, layout)
@@ -89,49 +105,57 @@ def _weights(tp: TrainingPage) -> list[float]:
     return [0.2 / len(lengths) + length / total for length in lengths]
 
 
-def fit(pages: Sequence[TrainingPage]) -> BoostedTrees:
+def fit(pages: Sequence[TrainingPage], voting: bool) -> BoostedTrees:
+    """The voting model (``FEATURES``) or, not ``voting``, the markup model (``MARKUP_FEATURES``)."""
     rows, labels, weights = [], [], []
     share = set_shares([tp.source.set_name for tp in pages])
     for tp in pages:
-        rows += tp.analysis.rows
+        rows += tp.analysis.voted_rows if voting else tp.analysis.rows
         labels += tp.labels
         weights += [w * share[tp.source.set_name] for w in _weights(tp)]
-    return fit_boosted_trees(rows, labels, weights, FEATURES, PARAMS)
+    return fit_boosted_trees(rows, labels, weights, FEATURES if voting else MARKUP_FEATURES, PARAMS)
 
 
-def out_of_fold(pages: Sequence[TrainingPage]) -> list[list[float]]:
+def out_of_fold(pages: Sequence[TrainingPage], voting: bool) -> list[list[float]]:
     """Each page's (and each layout variant's) block probabilities from a model trained on the
     other folds: none of its publisher's pages, nor their variants."""
     folds = publisher_folds([tp.source.publisher for tp in pages])
     probabilities: list[list[float]] = [[] for _ in pages]
     for fold in sorted(set(folds)):
-        model = fit([tp for tp, f in zip(pages, folds, strict=True) if f != fold])
+        model = fit([tp for tp, f in zip(pages, folds, strict=True) if f != fold], voting)
         for i, f in enumerate(folds):
             if f == fold:
-                probabilities[i] = model.probabilities(pages[i].analysis.rows)
+                analysis = pages[i].analysis
+                probabilities[i] = model.probabilities(analysis.voted_rows if voting else analysis.rows)
     return probabilities
-
-
-def bodies(
-    pages: Sequence[TrainingPage], probabilities: Sequence[list[float]], decoding: tuple[float, float]
-) -> list[str]:
-    """The product's body of each page (``body_from``) from the given block probabilities."""
-    return [
-        body_from(tp.analysis, decode_runs(probs, *decoding)) for tp, probs in zip(pages, probabilities, strict=True)
-    ]
 
 
 def score(pages: Sequence[TrainingPage], texts: Sequence[str]) -> CorpusScore:
     return score_corpus(score_document(t, tp.gold) for t, tp in zip(texts, pages, strict=True))
 
 
+def _best_decoding(pages: Sequence[TrainingPage], probabilities: Sequence[list[float]]) -> tuple[float, float]:
+    """The decoding with the best pooled out-of-fold F1 of the pages as published (8 settings
+    for 305 pages: a mild optimism, reported as such)."""
+    published = [i for i, tp in enumerate(pages) if tp.layout is None]
+
+    def published_f1(decoding: tuple[float, float]) -> float:
+        texts = [body_from(pages[i].analysis, decode_runs(probabilities[i], *decoding)) for i in published]
+        return score([pages[i] for i in published], texts).f1
+
+    return max(DECODING_GRID, key=published_f1)
+
+
 @dataclass(frozen=True)
 class CrossValidated:
-    """Out-of-fold bodies of every page and layout variant, and the decoding chosen on the pages."""
+    """Out-of-fold bodies of every page and layout variant as the product decides them, the
+    decoding chosen for each model, and which pages the markup model was sure of."""
 
     pages: list[TrainingPage]
     bodies: list[str]
-    decoding: tuple[float, float]
+    voting_decoding: tuple[float, float]
+    markup_decoding: tuple[float, float]
+    markup_sure: list[bool]
 
     def per_set(self, layouts: bool = False) -> dict[str, CorpusScore]:
         """Cross-validated figures of each development set, by name: of its pages as published,
@@ -147,23 +171,27 @@ class CrossValidated:
                 figures[name] = score([self.pages[i] for i in chosen], [self.bodies[i] for i in chosen])
         return figures
 
+    def sure_share(self, layouts: bool = False) -> float:
+        """The share of pages (as published, or their variants) the markup model decided alone."""
+        sure = [s for s, tp in zip(self.markup_sure, self.pages, strict=True) if (tp.layout is not None) == layouts]
+        return sum(sure) / max(len(sure), 1)
+
 
 def cross_validate(pages: Sequence[TrainingPage], log: Callable[[str], None] = print) -> CrossValidated:
-    published = [i for i, tp in enumerate(pages) if tp.layout is None]
+    published = sum(tp.layout is None for tp in pages)
     log(
-        f"HTML blocks: {len(published)} pages and {len(pages) - len(published)} layout variants, "
+        f"HTML blocks: {published} pages and {len(pages) - published} layout variants, "
         f"{sum(len(tp.labels) for tp in pages)} blocks, {len(FEATURES)} features"
     )
-    probabilities = out_of_fold(pages)
-
-    def published_f1(decoding: tuple[float, float]) -> float:
-        chosen = [pages[i] for i in published]
-        return score(chosen, bodies(chosen, [probabilities[i] for i in published], decoding)).f1
-
-    # The decoding is chosen on the pooled out-of-fold figures of the pages as published (8
-    # settings for 305 pages: a mild optimism, reported as such).
-    decoding = max(DECODING_GRID, key=published_f1)
-    return CrossValidated(list(pages), bodies(pages, probabilities, decoding), decoding)
+    voting = out_of_fold(pages, voting=True)
+    markup = out_of_fold(pages, voting=False)
+    voting_decoding, markup_decoding = _best_decoding(pages, voting), _best_decoding(pages, markup)
+    texts, sure = [], []
+    for tp, voted, alone in zip(pages, voting, markup, strict=True):
+        keep = sure_markup_keep(tp.analysis.blocks, alone, markup_decoding)
+        sure.append(keep is not None)
+        texts.append(body_from(tp.analysis, keep if keep is not None else decode_runs(voted, *voting_decoding)))
+    return CrossValidated(list(pages), texts, voting_decoding, markup_decoding, sure)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,9 +202,16 @@ def main(argv: list[str] | None = None) -> int:
     cv = cross_validate(pages)
     report("HTML body", cv.per_set())
     report("HTML body, layout variants", cv.per_set(layouts=True))
-    print(f"decoding: switch cost {cv.decoding[0]}, body bias {cv.decoding[1]}")
+    print(
+        f"pages the markup model decided alone: {cv.sure_share():.0%} as published, "
+        f"{cv.sure_share(layouts=True):.0%} of the variants"
+    )
+    print(f"decoding: voting model switch cost {cv.voting_decoding[0]}, body bias {cv.voting_decoding[1]}")
+    print(f"decoding: markup model switch cost {cv.markup_decoding[0]}, body bias {cv.markup_decoding[1]}")
     if not args.no_write:
-        ship(fit(pages), cv.decoding, HTML_MODEL, sum(tp.layout is None for tp in pages))
+        published = sum(tp.layout is None for tp in pages)
+        ship(fit(pages, voting=True), cv.voting_decoding, HTML_MODEL, published)
+        ship(fit(pages, voting=False), cv.markup_decoding, MARKUP_MODEL, published)
     return 0
 
 

@@ -9,7 +9,7 @@ that holds most of the page's sentences is usually the article, as readability a
 
 Features are language-independent or keyed by the page's language (stopword density from
 jusText's stoplists, -1 where none exists). Other extractors' verdicts enter as *votes*: the
-share of a block's word trigrams that an extractor kept (``vote_shares``, ``with_votes``).
+share of a block's word trigrams that an extractor kept (``vote_shares``, ``vote_columns``).
 """
 
 from __future__ import annotations
@@ -532,11 +532,11 @@ def block_rows(blocks: Sequence[Block], language: str | None, title: str | None)
     return rows
 
 
-def with_votes(rows: list[list[float]], blocks: Sequence[Block], votes: Sequence[Sequence[float]]) -> list[list[float]]:
-    """``rows`` extended, per vote (``vote_shares`` of one extractor), by the block's vote, its
-    neighbours' mean vote and the voted share of its three nearest containers' text: a block
-    among kept neighbours is likely article too, even where the extractor left it out.
-    Reads only which elements hold a block, so it may run after trafilatura rewrote the tree."""
+def vote_columns(blocks: Sequence[Block], votes: Sequence[Sequence[float]]) -> list[list[float]]:
+    """The columns each vote (``vote_shares`` of one extractor) adds to a block's row: the
+    block's vote, its neighbours' mean vote and the voted share of its three nearest containers'
+    text: a block among kept neighbours is likely article too, even where the extractor left it
+    out. Reads only which elements hold a block, so it may run after trafilatura rewrote the tree."""
     chars_by_element: Counter[Any] = Counter()
     voted_by_element: list[defaultdict[Any, float]] = [defaultdict(float) for _ in votes]
     for i, block in enumerate(blocks):
@@ -544,8 +544,8 @@ def with_votes(rows: list[list[float]], blocks: Sequence[Block], votes: Sequence
             chars_by_element[node] += block.chars
             for vote, voted in zip(votes, voted_by_element, strict=True):
                 voted[node] += vote[i] * block.chars
-    extended = []
-    for i, (row, block) in enumerate(zip(rows, blocks, strict=True)):
+    columns = []
+    for i, block in enumerate(blocks):
         extra: list[float] = []
         containers = block.ancestors[1:4]
         for vote, voted in zip(votes, voted_by_element, strict=True):
@@ -553,8 +553,8 @@ def with_votes(rows: list[list[float]], blocks: Sequence[Block], votes: Sequence
             extra += [vote[i], sum(around) / len(around)]
             extra += [voted[node] / chars_by_element[node] if chars_by_element[node] else -1.0 for node in containers]
             extra += [-1.0] * (3 - len(containers))
-        extended.append(row + extra)
-    return extended
+        columns.append(extra)
+    return columns
 
 
 def body_of(blocks: Sequence[Block], keep: Sequence[bool]) -> str:
@@ -586,6 +586,6 @@ def _trigrams(text: str) -> set[tuple[str, ...]]:
 
 
 def feature_names(vote_names: Sequence[str]) -> tuple[str, ...]:
-    """The columns of ``with_votes(block_rows(...), ..., votes)`` for votes named ``vote_names``."""
+    """The columns of a ``block_rows`` row followed by its ``vote_columns`` for votes named ``vote_names``."""
     per_vote = ("", "_around", "_container_1", "_container_2", "_container_3")
     return (*BASE_FEATURES, *(f"vote_{v}{suffix}" for v in vote_names for suffix in per_vote))

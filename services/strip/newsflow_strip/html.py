@@ -1,17 +1,27 @@
-"""Boilerplate removal for HTML: a block classifier over the page's DOM, with trafilatura's vote.
+"""Boilerplate removal for HTML: a block classifier over the page's DOM, with trafilatura's vote where it is needed.
 
 The page is parsed once with trafilatura's lxml loader. Before anything rewrites the tree, the
 markup's metadata (``markup.py``), the article check's signals (``article.py``) and the page's
-text blocks with their features (``blocks.py``) are read. trafilatura (precision settings, fast
-pass first) then extracts its body from the same tree; the share of each block it kept is one
-more group of features, and boosted trees trained on two development sets (``make train``:
-``newsflow_lab.html_train``, cross-validated by publisher) decide block by block. A page with no
-text blocks (all of it rendered by scripts) keeps trafilatura's body; a page whose body holds no
-prose but whose scripts carry the article's markup (``scripted.py``) is read from that markup.
+text blocks with their features (``blocks.py``) are read. Two sets of boosted trees, trained on
+two development sets (``make train``: ``newsflow_lab.html_train``, cross-validated by publisher),
+then decide block by block:
+
+1. the **markup model** reads the blocks' own features. Where it is sure of the page (few of its
+   characters in blocks it is unsure of, and a substantial body kept), its decision stands;
+2. elsewhere trafilatura (precision settings, fast pass first) extracts its body from the same
+   tree, the share of each block it kept becomes one more group of features, and the **voting
+   model** decides. Cross-validated, the markup model's sure pages lose nothing by skipping the
+   vote, and trafilatura's pass is most of the page's cost (docs/decisions.md #7b).
+
+A page with no text blocks (all of it rendered by scripts) keeps trafilatura's body; a page whose
+body holds no prose but whose scripts carry the article's markup (``scripted.py``) is read from
+that markup.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -30,18 +40,20 @@ from newsflow_strip.blocks import (
     feature_names,
     holds_prose,
     page_blocks,
+    vote_columns,
     vote_shares,
-    with_votes,
 )
 from newsflow_strip.markup import declared_published, ld_types, meta_tags, page_metadata
-from newsflow_strip.model import LineClassifier, load_classifier
+from newsflow_strip.model import LineClassifier, decode_runs, load_classifier
 from newsflow_strip.scripted import scripted_html
 
 HTML_MODEL = "html_blocks"
+MARKUP_MODEL = "html_blocks_markup"
 VOTES = ("trafilatura",)
 """The other extractors whose output is a feature. readability and jusText were tried as votes
-too and did not raise the cross-validated F1 (docs/decisions.md #7b); trafilatura runs anyway."""
+too and did not raise the cross-validated F1 (docs/decisions.md #7b)."""
 FEATURES = feature_names(VOTES)
+MARKUP_FEATURES = feature_names(())
 
 
 @dataclass(frozen=True)
@@ -75,19 +87,30 @@ def _trafilatura_body(html: str, tree: Any, url: str | None) -> str:
 
 @dataclass(frozen=True)
 class PageAnalysis:
-    """What the classifier sees of a page: its blocks, one feature row each (``FEATURES``),
-    trafilatura's body, and the markup's metadata and article signals."""
+    """What the classifiers see of a page: its blocks with one row of markup features each
+    (``MARKUP_FEATURES``), the markup's metadata and article signals, and, once the vote was
+    taken (``with_vote``), trafilatura's body and each block's vote columns."""
 
     blocks: list[Block]
     rows: list[list[float]]
-    extracted: str
     page: PageMetadata
     signals: PageSignals | None
+    extracted: str | None = None
+    votes: list[list[float]] | None = None
+    source: tuple[str, Any, str | None] | None = None
+    """The page's HTML, parsed tree and URL, kept for trafilatura's pass until the vote is taken."""
+
+    @property
+    def voted_rows(self) -> list[list[float]]:
+        """Each block's row of ``FEATURES``: its markup features and its vote columns."""
+        if self.votes is None:
+            raise ValueError("the vote was not taken (with_vote)")
+        return [row + vote for row, vote in zip(self.rows, self.votes, strict=True)]
 
 
 def analyse_page(html: str, url: str | None = None, language: str | None = None) -> PageAnalysis | None:
-    """Parse ``html`` once and read everything the strip decision needs; None if unparseable.
-    ``language`` is the clean stage's detection (stopword density reads it)."""
+    """Parse ``html`` once and read what the markup says; None if unparseable. ``language`` is
+    the clean stage's detection (stopword density reads it)."""
     # trafilatura's own loader (lxml with its parser settings): parsing with lxml.html's
     # defaults instead lowered trafilatura's body F1 on the dev set from 0.975 to 0.972.
     tree = load_html(html)
@@ -105,24 +128,70 @@ def analyse_page(html: str, url: str | None = None, language: str | None = None)
             html, tree, blocks = scripted, rendered, rendered_blocks
     signals = page_signals(tree, meta, dated, types)
     rows = block_rows(blocks, language, page.title)
+    return PageAnalysis(blocks, rows, page, signals, source=(html, tree, url))
+
+
+def with_vote(analysis: PageAnalysis) -> PageAnalysis:
+    """``analysis`` with trafilatura's body, extracted from the same tree, and each block's vote
+    columns; the tree is let go."""
+    if analysis.source is None:
+        raise ValueError("the page's tree was let go before the vote was taken")
+    html, tree, url = analysis.source
     extracted = _trafilatura_body(html, tree, url)
-    return PageAnalysis(blocks, with_votes(rows, blocks, [vote_shares(blocks, extracted)]), extracted, page, signals)
+    votes = vote_columns(analysis.blocks, [vote_shares(analysis.blocks, extracted)])
+    return dataclasses.replace(analysis, extracted=extracted, votes=votes, source=None)
+
+
+UNSURE_BETWEEN = (0.1, 0.9)
+UNSURE_SHARE = 0.1
+SURE_MIN_WORDS = 150
+"""The markup model is sure of a page when at most a tenth of the page's characters lie in blocks
+it gives a probability between 0.1 and 0.9, and what it keeps is 150 words or more (a short or
+empty body is where trafilatura's vote, and the collapse guard below, matter). Fixed priors,
+not fitted: out of fold the figures were level over a range of such settings (docs/decisions.md #7b)."""
+
+
+def sure_markup_keep(
+    blocks: Sequence[Block], probabilities: Sequence[float], decoding: tuple[float, float]
+) -> list[bool] | None:
+    """The markup model's decision (its ``probabilities`` decoded by ``decoding``, its switch
+    cost and body bias) where it is sure of the page, else None: the page needs the vote."""
+    if not blocks:
+        return None
+    keep = decode_runs(list(probabilities), *decoding)
+    low, high = UNSURE_BETWEEN
+    unsure = sum(b.chars for b, p in zip(blocks, probabilities, strict=True) if low < p < high)
+    if unsure > UNSURE_SHARE * sum(b.chars for b in blocks):
+        return None
+    if sum(len(b.text.split()) for b, kept in zip(blocks, keep, strict=True) if kept) < SURE_MIN_WORDS:
+        return None
+    return keep
 
 
 @cache
 def shipped_html_model() -> LineClassifier:
-    """The block classifier ``make train`` ships (a line classifier whose lines are blocks)."""
+    """The voting block classifier ``make train`` ships (a line classifier whose lines are blocks)."""
     return load_classifier(HTML_MODEL, FEATURES)
 
 
-def strip_html(
-    html: str, url: str | None = None, language: str | None = None, model: LineClassifier | None = None
-) -> HtmlStrip:
+@cache
+def shipped_markup_model() -> LineClassifier:
+    """The markup block classifier ``make train`` ships: the blocks' own features, no vote."""
+    return load_classifier(MARKUP_MODEL, MARKUP_FEATURES)
+
+
+def strip_html(html: str, url: str | None = None, language: str | None = None) -> HtmlStrip:
     """Extract the main text (paragraphs separated by blank lines) and the page metadata."""
     analysis = analyse_page(html, url, language)
     if analysis is None:
         return HtmlStrip(body="", page=PageMetadata())
-    keep = (model or shipped_html_model()).body_lines(analysis.rows)
+    markup = shipped_markup_model()
+    keep = sure_markup_keep(
+        analysis.blocks, markup.probabilities(analysis.rows), (markup.switch_cost, markup.body_bias)
+    )
+    if keep is None:
+        analysis = with_vote(analysis)
+        keep = shipped_html_model().body_lines(analysis.voted_rows)
     return HtmlStrip(body_from(analysis, keep), analysis.page, analysis.signals)
 
 
@@ -145,14 +214,15 @@ def _link_list(block: Block) -> bool:
 
 
 def body_from(analysis: PageAnalysis, keep: list[bool]) -> str:
-    """The body made of the blocks ``keep`` marks (the classifier's decision), lists of links left out."""
+    """The body made of the blocks ``keep`` marks (a classifier's decision), lists of links left out."""
+    extracted = analysis.extracted or ""
     if not analysis.blocks:  # a page drawn by scripts: trafilatura may still read it from the markup
-        return analysis.extracted
+        return extracted
     keep = [kept and not _link_list(block) for kept, block in zip(keep, analysis.blocks, strict=True)]
     body = body_of(analysis.blocks, keep)
-    extracted_words = len(analysis.extracted.split())
+    extracted_words = len(extracted.split())
     if extracted_words >= COLLAPSE_MIN_WORDS and len(body.split()) < COLLAPSE_SHARE * extracted_words:
-        return analysis.extracted
+        return extracted
     return body
 
 

@@ -251,7 +251,7 @@ def _analysis(blocks: list[str], extracted: str):
     from newsflow_strip.blocks import Block
     from newsflow_strip.html import PageAnalysis
 
-    return PageAnalysis([Block(t, "p", ()) for t in blocks], [], extracted, PageMetadata(), None)
+    return PageAnalysis([Block(t, "p", (), chars=len(t)) for t in blocks], [], PageMetadata(), None, extracted)
 
 
 def test_blocks_the_classifier_keeps_make_the_body_and_a_collapse_falls_back_to_trafilatura():
@@ -264,6 +264,20 @@ def test_blocks_the_classifier_keeps_make_the_body_and_a_collapse_falls_back_to_
     assert body_from(analysis, [True, False, False, False, False]) == "\n\n".join(paragraphs)
     short = _analysis(["Menu", "A short note."], "A short note.")
     assert body_from(short, [False, False]) == "", "a page with little text may rightly keep nothing"
+
+
+def test_the_markup_models_decision_stands_only_where_it_is_sure_of_a_substantial_body():
+    from newsflow_strip.html import sure_markup_keep
+
+    menu, paragraphs = "Home News Sport", [" ".join(f"word{n}x{i}" for i in range(60)) for n in range(4)]
+    blocks = _analysis([menu, *paragraphs], "").blocks
+    decoding = (0.0, 0.0)
+    assert sure_markup_keep(blocks, [0.02, 0.97, 0.99, 0.95, 0.98], decoding) == [False, True, True, True, True]
+    # A paragraph of four in doubt is more than a tenth of the page: the vote is taken.
+    assert sure_markup_keep(blocks, [0.02, 0.97, 0.6, 0.95, 0.98], decoding) is None
+    # Sure, but of a body under 150 words: a short page is where the vote (and the collapse guard) matter.
+    assert sure_markup_keep(blocks, [0.02, 0.97, 0.01, 0.03, 0.02], decoding) is None
+    assert sure_markup_keep([], [], decoding) is None, "a page without blocks is trafilatura's to read"
 
 
 def test_a_hidden_copy_of_the_visible_article_is_left_out():
