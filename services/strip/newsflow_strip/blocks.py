@@ -106,6 +106,7 @@ class Block:
 class _Pending:
     parts: list[str] = field(default_factory=list)
     link_chars: int = 0
+    has_text: bool = False  # anything but whitespace among the parts
 
 
 def is_hidden(node: Any) -> bool:
@@ -134,6 +135,9 @@ def page_blocks(root: Any) -> list[Block]:
 
     def flush(owner: Any, ancestors: tuple[Any, ...]) -> None:
         nonlocal pending
+        if not pending.has_text:  # most boundaries close only whitespace (nested containers)
+            pending.parts.clear()
+            return
         text = " ".join("".join(pending.parts).split())
         if text:
             hidden = any(node in hidden_elements for node in ancestors)
@@ -145,6 +149,7 @@ def page_blocks(root: Any) -> list[Block]:
         if text:
             pending.parts.append(text)
             if text.strip():
+                pending.has_text = True
                 brs = 0
                 if in_link:
                     pending.link_chars += len(" ".join(text.split()))
@@ -199,7 +204,12 @@ def _is_short(word: str) -> bool:
     return word in _SHORT_TOKENS or len(word) <= 3
 
 
-_LONG_WORDS = [(group, word) for group, words in CLASS_GROUPS.items() for word in words if not _is_short(word)]
+_LONG_WORDS = {
+    group: re.compile("|".join(re.escape(word) for word in words if not _is_short(word)))
+    for group, words in CLASS_GROUPS.items()
+    if any(not _is_short(word) for word in words)
+}
+"""Per group, its longer words as one pattern: a token names the group if it contains any."""
 _SHORT_WORDS = {word: group for group, words in CLASS_GROUPS.items() for word in words if _is_short(word)}
 _PART_SEPARATORS = re.compile(r"[-_]+")
 
@@ -222,7 +232,7 @@ def _token_groups(token: str) -> frozenset[str]:
     # Cached by token: pages repeat their class names (every menu item, every teaser, utility
     # classes), so each is looked at once per process.
     token = token.lower()
-    found = {group for group, word in _LONG_WORDS if word in token}
+    found = {group for group, words in _LONG_WORDS.items() if words.search(token)}
     found.update(_SHORT_WORDS[part] for part in _PART_SEPARATORS.split(token) if part in _SHORT_WORDS)
     return frozenset(found)
 
@@ -254,6 +264,7 @@ class _Facts:
     link_density: float
     sentence_end: bool
     stopword_density: float
+    words: list[str]  # lower-cased
 
 
 BASE_FEATURES = (
@@ -317,6 +328,7 @@ def _facts(block: Block, stopwords: frozenset[str]) -> _Facts:
         link_density=block.link_share,
         sentence_end=bool(SENTENCE_END.search(block.text)),
         stopword_density=density,
+        words=words,
     )
 
 
@@ -379,6 +391,22 @@ def _context(ancestors: Sequence[Any], cache: dict[Any, _Context], top: Any) -> 
         context = _Context(context.flags | _own_flags(node, top), _nearer(context.groups, _element_groups(node)))
         cache[node] = context
     return context
+
+
+@lru_cache(maxsize=256)
+def _tag_features(tag: str) -> tuple[float, ...]:
+    """The ``tag_*`` features of a block's element."""
+    return (
+        float(tag == "p"),
+        float(tag in HEADINGS),
+        float(tag == "h1"),
+        float(tag == "li"),
+        float(tag in CELLS),
+        float(tag in ("div", "section", "article", "main", "body", "center")),
+        float(tag in ("blockquote", "pre")),
+        float(tag in ("figcaption", "caption", "figure")),
+        float(tag in ("dt", "dd")),
+    )
 
 
 @lru_cache(maxsize=256)
@@ -476,8 +504,7 @@ def block_rows(blocks: Sequence[Block], language: str | None, title: str | None)
         prev = facts[i - 1] if i > 0 else None
         nxt = facts[i + 1] if i + 1 < n else None
         window = min(n, i + 4) - max(0, i - 3)
-        own_words = set(_WORD.findall(text.lower()))
-        tag = block.tag
+        own_words = set(f.words) if title_words else set()
         rows.append(
             [
                 math.log1p(f.units),
@@ -497,15 +524,7 @@ def block_rows(blocks: Sequence[Block], language: str | None, title: str | None)
                 float(bool(CREDIT.search(text))),
                 float(bool(BYLINE.search(text))),
                 float(bool(DATE_LIKE.search(text))),
-                float(tag == "p"),
-                float(tag in HEADINGS),
-                float(tag == "h1"),
-                float(tag == "li"),
-                float(tag in CELLS),
-                float(tag in ("div", "section", "article", "main", "body", "center")),
-                float(tag in ("blockquote", "pre")),
-                float(tag in ("figcaption", "caption", "figure")),
-                float(tag in ("dt", "dd")),
+                *_tag_features(block.tag),
                 *structure,
                 *context.groups,
                 float(min(len(block.ancestors), 60)) / 60.0,

@@ -273,7 +273,7 @@ def test_the_markup_models_decision_stands_only_where_it_is_sure_of_a_substantia
     blocks = _analysis([menu, *paragraphs], "").blocks
     decoding = (0.0, 0.0)
     assert sure_markup_keep(blocks, [0.02, 0.97, 0.99, 0.95, 0.98], decoding) == [False, True, True, True, True]
-    # A paragraph of four in doubt is more than a tenth of the page: the vote is taken.
+    # A paragraph of four in doubt is more than 15% of the page: the vote is taken.
     assert sure_markup_keep(blocks, [0.02, 0.97, 0.6, 0.95, 0.98], decoding) is None
     # Sure, but of a body under 150 words: a short page is where the vote (and the collapse guard) matter.
     assert sure_markup_keep(blocks, [0.02, 0.97, 0.01, 0.03, 0.02], decoding) is None
