@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from newsflow_shared.textcues import BYLINE, DATE_LIKE, SENTENCE_END
 from newsflow_strip.features import stoplist
@@ -257,8 +257,7 @@ def vote_shares(blocks: Sequence[Block], extracted: str) -> list[float]:
     return shares
 
 
-@dataclass(frozen=True)
-class _Facts:
+class _Facts(NamedTuple):  # a tuple: one is made per block, and a frozen dataclass is slow to make
     units: float
     chars: int
     link_density: float
@@ -354,8 +353,7 @@ _GROUP_INDEX = {group: k for k, group in enumerate(CLASS_GROUPS)}
 _NEARNESS_STEP = 1.0 / ANCESTOR_WINDOW
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(NamedTuple):  # a tuple: one is made per element
     """What a block inherits from the elements around it: the structural elements
     (``STRUCTURE`` bits, and ``_TOP_BIT``) among all of them, and per class group how near the
     nearest of the ``ANCESTOR_WINDOW`` nearest elements naming it is (1 for the block's own
@@ -425,21 +423,23 @@ _ASCII_ALNUM_OR_SPACE = bytes(c for c in range(128) if chr(c).isalnum() or chr(c
 def _char_classes(text: str) -> tuple[int, int, int]:
     """How many of ``text``'s characters are digits, upper case, and letters, digits or space
     (``str.isdigit``, ``isupper``, ``isalnum`` or ``isspace``)."""
-    if text.isascii():  # bytes.translate deletes a class in one C pass
-        raw = text.encode("ascii")
-        n = len(raw)
-        return (
-            n - len(raw.translate(None, _ASCII_DIGITS)),
-            n - len(raw.translate(None, _ASCII_UPPER)),
-            n - len(raw.translate(None, _ASCII_ALNUM_OR_SPACE)),
-        )
-    digits = upper = alnum_or_space = 0
-    for char, count in Counter(text).items():
-        is_digit, is_upper, is_alnum_or_space = _char_class(char)
-        digits += count * is_digit
-        upper += count * is_upper
-        alnum_or_space += count * is_alnum_or_space
+    # The ASCII characters are counted with bytes.translate (it deletes a class in one C pass);
+    # only the others (an umlaut here and there, or a whole CJK text) one distinct character at a time.
+    raw = text.encode("ascii", "ignore")
+    n = len(raw)
+    digits = n - len(raw.translate(None, _ASCII_DIGITS))
+    upper = n - len(raw.translate(None, _ASCII_UPPER))
+    alnum_or_space = n - len(raw.translate(None, _ASCII_ALNUM_OR_SPACE))
+    if n < len(text):
+        for char, count in Counter(text.translate(_WITHOUT_ASCII)).items():
+            is_digit, is_upper, is_alnum_or_space = _char_class(char)
+            digits += count * is_digit
+            upper += count * is_upper
+            alnum_or_space += count * is_alnum_or_space
     return digits, upper, alnum_or_space
+
+
+_WITHOUT_ASCII = dict.fromkeys(range(128))
 
 
 @lru_cache(maxsize=8192)
@@ -470,7 +470,7 @@ def block_rows(blocks: Sequence[Block], language: str | None, title: str | None)
     # Prose characters in each block's three nearest containers, and readability's guess at the
     # article: the element whose child blocks (and, at half weight, grandchild blocks) hold the
     # most prose.
-    prose_by_element: Counter[Any] = Counter()
+    prose_by_element: defaultdict[Any, int] = defaultdict(int)  # read with .get: no Python call per missing key
     candidate_score: defaultdict[Any, float] = defaultdict(float)
     total_prose = 0
     for block, f in zip(blocks, facts, strict=True):
@@ -497,10 +497,10 @@ def block_rows(blocks: Sequence[Block], language: str | None, title: str | None)
         flags = context.flags
         structure = _structure(flags, block.hidden)
         digits, upper, alnum_or_space = _char_classes(text)
-        shares = [prose_by_element[node] / total_prose for node in block.ancestors[1:4]]
+        shares = [prose_by_element.get(node, 0) / total_prose for node in block.ancestors[1:4]]
         shares += [0.0] * (3 - len(shares))
         parent = block.ancestors[1] if len(block.ancestors) > 1 else None
-        siblings_prose = prose_by_element[parent] / max(len(parent), 1) / 500.0 if parent is not None else 0.0
+        siblings_prose = prose_by_element.get(parent, 0) / max(len(parent), 1) / 500.0 if parent is not None else 0.0
         prev = facts[i - 1] if i > 0 else None
         nxt = facts[i + 1] if i + 1 < n else None
         window = min(n, i + 4) - max(0, i - 3)

@@ -199,8 +199,10 @@ def strip_html(html: str, url: str | None = None, language: str | None = None) -
 COLLAPSE_SHARE = 0.2
 COLLAPSE_MIN_WORDS = 150
 """A guard for layouts unlike any the classifier learnt from: where it keeps less than a fifth
-of a substantial body trafilatura found (150 words or more), trafilatura's body is used. No page
-of either development set triggers it, out of fold; it is there for pages that do."""
+of a substantial body trafilatura found (150 words or more), trafilatura's body is used. It
+needs the vote, so it guards the pages the markup model was unsure of (a page it is sure of keeps
+150 words or more). No page of either development set triggers it, out of fold; it is there for
+pages that do."""
 
 
 LINK_LIST_SHARE = 0.9
