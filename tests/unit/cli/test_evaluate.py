@@ -39,12 +39,14 @@ def cross_validated():
 def test_bodies_cross_validated_by_publisher_stay_above_their_floors(cross_validated):
     html_cv, text = cross_validated
     html, layouts = html_cv.per_set(), html_cv.per_set(layouts=True)
+    # The product's decision: the markup model where it is sure of a page, else the voting model.
     assert html["benchmark"].f1 >= 0.973  # measured 0.977 (trafilatura precision 0.973, default 0.962)
-    assert html["fundus"].f1 >= 0.958  # measured 0.962 (trafilatura 0.939, precision 0.940, readability 0.906)
-    # The same pages rewritten as older or plainer sites (newsflow_lab.layouts): measured 0.962
-    # and 0.949 (0.948 and 0.933 by a classifier trained without such variants).
-    assert layouts["benchmark"].f1 >= 0.959
-    assert layouts["fundus"].f1 >= 0.945
+    assert html["fundus"].f1 >= 0.959  # measured 0.963 (trafilatura 0.939, precision 0.940, readability 0.906)
+    # The same pages rewritten as older or plainer sites (newsflow_lab.layouts): measured 0.968
+    # and 0.951 (0.948 and 0.933 by a voting classifier trained without such variants).
+    assert layouts["benchmark"].f1 >= 0.964
+    assert layouts["fundus"].f1 >= 0.947
+    assert html_cv.sure_share() >= 0.7  # measured 0.76: pages decided without trafilatura's pass
     assert text["benchmark"].f1 >= 0.926  # measured 0.931, stacked (0.920 one stage; rule of eight 0.850)
     assert text["fundus"].f1 >= 0.908  # measured 0.913, stacked (0.909 one stage; rule of eight 0.821)
     assert text["seeds"].f1 >= 0.88  # measured 0.894: the seeds' own pages left out of training
