@@ -159,11 +159,11 @@ def sure_markup_keep(
     cost and body bias) where it is sure of the page, else None: the page needs the vote."""
     if not blocks:
         return None
-    keep = decode_runs(list(probabilities), *decoding)
     low, high = UNSURE_BETWEEN
     unsure = sum(b.chars for b, p in zip(blocks, probabilities, strict=True) if low < p < high)
     if unsure > UNSURE_SHARE * sum(b.chars for b in blocks):
         return None
+    keep = decode_runs(list(probabilities), *decoding)
     if sum(len(b.text.split()) for b, kept in zip(blocks, keep, strict=True) if kept) < SURE_MIN_WORDS:
         return None
     return keep
