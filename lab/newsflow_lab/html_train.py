@@ -157,24 +157,25 @@ class CrossValidated:
     markup_decoding: tuple[float, float]
     markup_sure: list[bool]
 
+    def _chosen(self, layouts: bool) -> list[int]:
+        """The indices of the pages as published, or (``layouts``) of their layout variants."""
+        return [i for i, tp in enumerate(self.pages) if (tp.layout is not None) == layouts]
+
     def per_set(self, layouts: bool = False) -> dict[str, CorpusScore]:
         """Cross-validated figures of each development set, by name: of its pages as published,
         or (``layouts``) of their layout variants."""
-        figures = {}
-        for name in dict.fromkeys(tp.source.set_name for tp in self.pages):
-            chosen = [
-                i
-                for i, tp in enumerate(self.pages)
-                if tp.source.set_name == name and (tp.layout is not None) == layouts
-            ]
-            if chosen:
-                figures[name] = score([self.pages[i] for i in chosen], [self.bodies[i] for i in chosen])
-        return figures
+        by_set: dict[str, list[int]] = {}
+        for i in self._chosen(layouts):
+            by_set.setdefault(self.pages[i].source.set_name, []).append(i)
+        return {
+            name: score([self.pages[i] for i in chosen], [self.bodies[i] for i in chosen])
+            for name, chosen in by_set.items()
+        }
 
     def sure_share(self, layouts: bool = False) -> float:
         """The share of pages (as published, or their variants) the markup model decided alone."""
-        sure = [s for s, tp in zip(self.markup_sure, self.pages, strict=True) if (tp.layout is not None) == layouts]
-        return sum(sure) / max(len(sure), 1)
+        chosen = self._chosen(layouts)
+        return sum(self.markup_sure[i] for i in chosen) / max(len(chosen), 1)
 
 
 def cross_validate(pages: Sequence[TrainingPage], log: Callable[[str], None] = print) -> CrossValidated:
