@@ -28,7 +28,8 @@ $(STAMP): pyproject.toml shared/pyproject.toml services/*/pyproject.toml lab/pyp
 	touch $(STAMP)
 	@echo "make install: done"
 
-# Debian's Chromium for the search page test (tests/e2e/test_search_page.py skips without it).
+# Debian's Chromium for the search page test (tests/e2e/test_search_page.py skips without it);
+# `make test` runs this first where chromium is missing.
 install-browser:
 	command -v chromium >/dev/null || { sudo -n true 2>/dev/null && SUDO=sudo; $${SUDO:-} apt-get install -y chromium; }
 
@@ -71,6 +72,8 @@ run: install
 # its report is printed after the rest's, and either failing fails the target.
 QUALITY_GATE = tests/unit/cli/test_evaluate.py
 test: install
+	@command -v chromium >/dev/null || $(MAKE) --no-print-directory install-browser \
+	  || echo "make test: chromium could not be installed (no root?): the search page test will be skipped"
 	@gate_log=$$(mktemp); \
 	$(BIN)/pytest -q -p no:cacheprovider $(QUALITY_GATE) > $$gate_log 2>&1 & gate=$$!; \
 	$(BIN)/pytest -q --ignore=$(QUALITY_GATE); rest=$$?; \
