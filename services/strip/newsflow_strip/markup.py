@@ -269,6 +269,11 @@ def page_title(tree: Any, meta: dict[str, str], ld: dict[str, Any], url: str | N
     )
 
 
+WIRE_INITIALS = frozenset({"AP", "PA"})
+"""News agencies credited by two letters (the Associated Press, the UK's PA Media): names, though
+shorter than the three characters a name needs otherwise."""
+
+
 def clean_names(raw: list[str], site_names: list[str] | None = None) -> list[str]:
     """Person names out of author strings: split, "By …", roles and editors' signs removed; no
     e-mails, URLs, slugs, or the site's own name (``site_names``: a publisher naming itself)."""
@@ -284,7 +289,11 @@ def clean_names(raw: list[str], site_names: list[str] | None = None) -> list[str
                 continue
             if _SLUG.match(name) or _names_site(name, sites):
                 continue
-            if any(ch.isdigit() for ch in name) or len(name.split()) > 5 or len(name) < 3:
+            if (
+                any(ch.isdigit() for ch in name)
+                or len(name.split()) > 5
+                or (len(name) < 3 and name not in WIRE_INITIALS)
+            ):
                 continue
             names.append(name)
     return list(dict.fromkeys(names))

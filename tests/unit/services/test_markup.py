@@ -27,6 +27,9 @@ def test_author_strings_become_names():
     assert clean_names(["By Jane Doe and John Roe"]) == ["Jane Doe", "John Roe"]
     assert clean_names(["Von Max Muster, Redaktion", "staff"]) == ["Max Muster"]
     assert clean_names(["jane@example.com", "https://example.com/jane"]) == []
+    # A wire credited by its two letters is kept; other two-letter strings are too short for a name.
+    assert clean_names(["Adam Vidler", "AP"]) == ["Adam Vidler", "AP"]
+    assert clean_names(["By", "Jo"]) == []
 
 
 def test_a_date_in_the_url_is_noon_of_that_day():
