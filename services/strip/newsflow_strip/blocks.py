@@ -580,6 +580,9 @@ def body_of(blocks: Sequence[Block], keep: Sequence[bool]) -> str:
     """The kept blocks as paragraphs, without the copies a page hides: a hidden block (a share
     dialog, a print version) whose word trigrams the visible kept blocks mostly hold already is
     left out, so an article present twice is returned once."""
+    if not any(kept and block.hidden for block, kept in zip(blocks, keep, strict=True)):
+        # Most pages keep no hidden block: no trigrams to compare.
+        return "\n\n".join(block.text for block, kept in zip(blocks, keep, strict=True) if kept)
     visible: set[tuple[str, ...]] = set()
     for block, kept in zip(blocks, keep, strict=True):
         if kept and not block.hidden:
