@@ -26,6 +26,8 @@ from collections.abc import Callable
 import lxml.etree
 import lxml.html
 
+from newsflow_strip.markup import PUBLISHED_META
+
 SECTIONING = ("article", "main", "section", "header", "footer", "nav", "aside", "figure", "figcaption")
 MEANINGFUL_ATTRIBUTES = ("class", "id", "role", "itemprop")
 
@@ -55,6 +57,31 @@ REWRITES: dict[str, Callable[[lxml.html.HtmlElement], None]] = {
     "plain": _without_semantic_markup,
     "breaks+plain": _both,
 }
+
+
+def without_declarations(html: str) -> str | None:
+    """``html`` with nothing its markup declares about the article: no JSON-LD, no ``og:`` or
+    ``article:`` meta, no publication-date meta, no ``itemprop``, ``<time>`` elements unwrapped
+    (their text kept) and ``<article>`` turned into ``<div>``, as on an older site or a plain blog
+    that says only what it shows. The article check trains on these too (``article_train``);
+    None if lxml cannot read the page."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    for script in root.xpath('//script[@type="application/ld+json"]'):
+        script.drop_tree()
+    for meta in root.xpath("//meta[@property or @name or @itemprop]"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        if key.startswith(("og:", "article:")) or key in PUBLISHED_META:
+            meta.drop_tree()
+    for element in root.xpath("//*[@itemprop]"):
+        del element.attrib["itemprop"]
+    for time in list(root.iter("time")):
+        time.drop_tag()
+    for article in root.iter("article"):
+        article.tag = "div"
+    return str(lxml.html.tostring(root, encoding="unicode"))
 
 
 def variant_name(page_id: str) -> str:

@@ -12,7 +12,7 @@ from newsflow_shared.models import CleanDocument, StrippedDocument
 from newsflow_strip.features import FEATURE_NAMES
 from newsflow_strip.html import shipped_html_model, strip_html
 from newsflow_strip.model import CONTEXT_FEATURES, LineClassifier, decode_runs, probability_context
-from newsflow_strip.stage import StripStage
+from newsflow_strip.stage import ArticlePolicy, StripStage
 from newsflow_strip.templates import InMemoryTemplateStore, TemplatePolicy, line_key, observation
 from newsflow_strip.text_lines import classify_page, prepare_page, shipped_text_model, strip_text
 
@@ -306,15 +306,19 @@ def test_extract_workers_are_given_work_by_body_length_and_a_duplicate_weighs_no
     assert stage.downstream_work(stripped("x" * 2500, duplicate_of="c")) == 0
 
 
-def test_a_table_laid_page_of_2008_keeps_its_article_and_not_its_columns_of_links():
-    paragraphs = [
-        "WASHINGTON (AP) -- The Senate on Thursday approved a $700 billion plan to rescue the financial "
-        "industry, sending the measure to the House.",
-        "The vote was 74-25, and supporters said the bill would restore confidence in credit markets that "
-        "have been frozen for weeks.",
-        "Lawmakers added tax breaks and a higher limit on insured bank deposits to win over members who had "
-        "opposed an earlier version.",
-    ]
+BAILOUT = [
+    "WASHINGTON (AP) -- The Senate on Thursday approved a $700 billion plan to rescue the financial "
+    "industry, sending the measure to the House.",
+    "The vote was 74-25, and supporters said the bill would restore confidence in credit markets that "
+    "have been frozen for weeks.",
+    "Lawmakers added tax breaks and a higher limit on insured bank deposits to win over members who had "
+    "opposed an earlier version.",
+]
+
+
+def _page_of_2008(paragraphs: list[str] = BAILOUT) -> tuple[str, list[str]]:
+    """A news page as sites were laid out in 2008 (tables, <font>, <br><br>), declaring nothing
+    about itself (no JSON-LD, og:type, <article> or date), and its article's paragraphs."""
     menu = " | ".join(f'<a href="/s{i}">Section {i}</a>' for i in range(12))
     column = "<br>".join(f'<a href="/l{i}">Local news item {i}</a>' for i in range(15))
     page = (
@@ -323,6 +327,36 @@ def test_a_table_laid_page_of_2008_keeps_its_article_and_not_its_columns_of_link
         f'<tr><td width="160"><font size="1">{column}</font></td><td><font size="4"><b>Senate passes bailout</b>'
         f'</font><br><br><font size="2">{"<br><br>".join(paragraphs)}</font></td></tr></table></body></html>'
     )
+    return page, paragraphs
+
+
+def test_a_table_laid_page_of_2008_keeps_its_article_and_not_its_columns_of_links():
+    page, paragraphs = _page_of_2008()
     body = strip_html(page, "http://www.dailyrecord.example/news/2008/10/02/bailout.html", "en").body
     assert all(p in body for p in paragraphs)
     assert "Local news item" not in body and "Section 3" not in body
+
+
+def test_an_article_whose_markup_declares_nothing_passes_the_article_check():
+    # A story of ordinary length (about 400 words): the check judges such a page by its text.
+    # (The three-paragraph page above, 70 words beside two columns of links, is still dropped.)
+    more = [
+        f"{sentence} Officials in {city} said the measure would take weeks to reach local banks, and "
+        "several governors asked for a clearer timetable before the end of the month."
+        for sentence, city in zip(
+            [
+                "House leaders scheduled a vote for Friday morning.",
+                "Stocks rose in late trading as the vote neared.",
+                "The Treasury secretary urged members to act quickly.",
+                "Some Republicans remained opposed to the plan.",
+                "Democrats won added oversight of the program.",
+                "Economists were divided over the plan's effect.",
+            ],
+            ["Ohio", "Texas", "Florida", "Michigan", "Nevada", "Oregon"],
+            strict=True,
+        )
+    ]
+    page, _ = _page_of_2008(BAILOUT + more)
+    url = "http://www.dailyrecord.example/news/2008/10/02/bailout.html"
+    stripped = StripStage(articles=ArticlePolicy()).process(_html_document(page, url=url, source=url))
+    assert isinstance(stripped, StrippedDocument), stripped  # not dropped as not_an_article
