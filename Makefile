@@ -37,7 +37,8 @@ install-browser:
 # the HTML block classifiers (the markup model and the voting model; each page also rewritten
 # as an older or plainer site), the
 # flattened-text line classifier (plus the seeds), the headline model of flattened text and the
-# article check (against made non-articles); prints figures cross-validated by publisher and
+# article check (the articles as published and stripped of their declarations, against made
+# non-articles); prints figures cross-validated by publisher and
 # rewrites the shipped model files (lab/newsflow_lab).
 train: install
 	$(BIN)/python -m newsflow_lab.html_train

@@ -16,6 +16,9 @@ Cross-validated by publisher, the pages as published scored as without variants 
 0.976 against 0.975, fundus 0.962 against 0.963) and the same pages rewritten so 0.962 and 0.949,
 where the classifier trained without variants scored 0.948 and 0.933 (docs/decisions.md #7b). A variant's
 publisher is its page's, so it is never in a fold that tests its page.
+
+``without_declarations`` makes one more kind of older page, for the article check
+(``article_train``): the same article with nothing in its markup declaring it one.
 """
 
 from __future__ import annotations
