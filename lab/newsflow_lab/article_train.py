@@ -110,19 +110,26 @@ def cross_validated(data: list[Example]) -> np.ndarray:
     return predicted
 
 
-def report(data: list[Example], predicted: np.ndarray) -> None:
+def kept_shares(data: list[Example], predicted: np.ndarray) -> dict[str, tuple[float, int]]:
+    """Per kind of page, the share the check keeps (P(article) at or above the threshold) and
+    the number of pages; ``"non-articles"`` pools every kind of made non-article."""
     kept: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for example, p in zip(data, predicted, strict=True):
-        total[example.kind] += 1
-        kept[example.kind] += int(p >= THRESHOLD)
+        for kind in (example.kind, "non-articles") if example.label == 0 else (example.kind,):
+            total[kind] += 1
+            kept[kind] += int(p >= THRESHOLD)
+    return {kind: (kept[kind] / total[kind], total[kind]) for kind in sorted(total)}
+
+
+def report(data: list[Example], predicted: np.ndarray) -> None:
+    for example, p in zip(data, predicted, strict=True):
         if example.label == 1 and p < THRESHOLD:
             print(f"  dropped article: {example.group} {example.page_id[:12]} p={p:.3f}")
     print(f"article check, {FOLDS}-fold cross-validated by publisher, threshold {THRESHOLD}:")
-    for kind in sorted(total):
-        share = kept[kind] / total[kind]
+    for kind, (share, pages) in kept_shares(data, predicted).items():
         verb = "kept as articles" if kind.startswith(("benchmark", "fundus")) else "wrongly kept"
-        print(f"  {kind:<12} {total[kind]:>4} pages: {share:6.1%} {verb}")
+        print(f"  {kind:<20} {pages:>4} pages: {share:6.1%} {verb}")
 
 
 def main(argv: list[str] | None = None) -> int:
