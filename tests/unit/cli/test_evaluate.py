@@ -113,7 +113,7 @@ def test_fundus_bodies_cross_validated_stay_ahead_of_every_peer_in_the_same_run(
 def test_fundus_publishers_titles_authors_and_dates_stay_above_their_floors(fundus):
     metadata = fundus.metadata
     assert metadata["title"]["newsflow"] >= 0.81  # measured 0.813 (trafilatura 0.682): rules, nothing fit
-    assert metadata["authors"]["newsflow"] >= 0.85  # measured 0.852 (trafilatura 0.727)
+    assert metadata["authors"]["newsflow"] >= 0.855  # measured 0.856 (trafilatura 0.727)
     assert metadata["published day"]["newsflow"] >= 0.98  # measured 0.986 (trafilatura 0.972)
 
 
