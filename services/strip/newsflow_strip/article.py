@@ -7,7 +7,7 @@ A small logistic model over what a page says about itself and what its text look
 - the page: the share of its visible text inside links, prices, forms;
 - the extracted body: its length, its paragraphs and how many end like sentences, how many of
   its words are in such prose paragraphs, and how much of the page's text it is;
-- the page's text features once more where the markup declares nothing (``undeclared``), so that
+- the page's content features once more where the markup declares nothing (``undeclared``), so that
   an older site's or a plain blog's article is judged by its text.
 
 Trained by ``make train`` (``newsflow_lab.article_train``) on the two development sets' article
@@ -41,8 +41,8 @@ NON_ARTICLE_TYPES = frozenset(
         "lodgingbusiness", "hotel", "restaurant", "localbusiness", "softwareapplication", "game",
     }
 )  # fmt: skip
-MARKUP_FEATURES = ("ld_article", "ld_non_article", "og_article", "og_product", "article_element", "dated")
-TEXT_FEATURES = (
+DECLARATION_FEATURES = ("ld_article", "ld_non_article", "og_article", "og_product", "article_element", "dated")
+CONTENT_FEATURES = (
     "link_density",
     "prices",
     "body_words",
@@ -53,13 +53,13 @@ TEXT_FEATURES = (
     "prose_words",
 )
 FEATURE_NAMES = (
-    *MARKUP_FEATURES,
-    *TEXT_FEATURES,
+    *DECLARATION_FEATURES,
+    *CONTENT_FEATURES,
     "undeclared",
-    *(f"undeclared_{name}" for name in TEXT_FEATURES),
+    *(f"undeclared_{name}" for name in CONTENT_FEATURES),
 )
 """``undeclared``: the markup declares nothing that makes a page an article (no article JSON-LD,
-``og:type``, ``<article>`` or publication date), as on older sites and plain blogs; the text
+``og:type``, ``<article>`` or publication date), as on older sites and plain blogs; the content
 features once more for such pages, so that the text weighs on its own there. Trained without
 them and without such pages, the check dropped 38% and 17% of the development articles stripped
 of their declarations, out of fold (docs/decisions.md #24). ``prose_words``: the words in
@@ -125,7 +125,7 @@ def features(signals: PageSignals, body: str) -> list[float]:
     sentences = len(prose)
     ld_article = bool(signals.ld_types & ARTICLE_TYPES)
     og_article = signals.og_type == "article"
-    markup = [
+    declared = [
         float(ld_article),
         float(bool(signals.ld_types & NON_ARTICLE_TYPES) and not ld_article),
         float(og_article),
@@ -133,7 +133,7 @@ def features(signals: PageSignals, body: str) -> list[float]:
         float(signals.article_element),
         float(signals.dated),
     ]
-    text = [
+    content = [
         signals.link_chars / max(signals.visible_chars, 1),
         math.log1p(signals.prices),
         math.log1p(words),
@@ -144,7 +144,7 @@ def features(signals: PageSignals, body: str) -> list[float]:
         math.log1p(sum(prose)),
     ]
     undeclared = not (ld_article or og_article or signals.article_element or signals.dated)
-    return [*markup, *text, float(undeclared), *(value if undeclared else 0.0 for value in text)]
+    return [*declared, *content, float(undeclared), *(value if undeclared else 0.0 for value in content)]
 
 
 @dataclass(frozen=True)
