@@ -62,16 +62,7 @@ REWRITES: dict[str, Callable[[lxml.html.HtmlElement], None]] = {
 }
 
 
-def without_declarations(html: str) -> str | None:
-    """``html`` with nothing its markup declares about the article: no JSON-LD, no ``og:`` or
-    ``article:`` meta, no publication-date meta, no ``itemprop``, ``<time>`` elements unwrapped
-    (their text kept) and ``<article>`` turned into ``<div>``, as on an older site or a plain blog
-    that says only what it shows. The article check trains on these too (``article_train``);
-    None if lxml cannot read the page."""
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        return None
+def _without_declarations(root: lxml.html.HtmlElement) -> None:
     for script in root.xpath('//script[@type="application/ld+json"]'):
         script.drop_tree()
     for meta in root.xpath("//meta[@property or @name or @itemprop]"):
@@ -84,7 +75,15 @@ def without_declarations(html: str) -> str | None:
         time.drop_tag()
     for article in root.iter("article"):
         article.tag = "div"
-    return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def without_declarations(html: str) -> str | None:
+    """``html`` with nothing its markup declares about the article: no JSON-LD, no ``og:`` or
+    ``article:`` meta, no publication-date meta, no ``itemprop``, ``<time>`` elements unwrapped
+    (their text kept) and ``<article>`` turned into ``<div>``, as on an older site or a plain blog
+    that says only what it shows. The article check trains on these too (``article_train``);
+    None if lxml cannot read the page."""
+    return rewrite(html, _without_declarations)
 
 
 def variant_name(page_id: str) -> str:
@@ -93,11 +92,17 @@ def variant_name(page_id: str) -> str:
     return names[zlib.crc32(page_id.encode()) % len(names)]
 
 
-def rewritten(html: str, name: str) -> str | None:
-    """``html`` rewritten by ``REWRITES[name]`` and serialized again; None if lxml cannot read it."""
+def rewrite(html: str, change: Callable[[lxml.html.HtmlElement], None]) -> str | None:
+    """``html`` parsed, changed in place by ``change`` and serialized again; None if lxml cannot
+    read it."""
     try:
         root = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         return None
-    REWRITES[name](root)
+    change(root)
     return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def rewritten(html: str, name: str) -> str | None:
+    """``html`` rewritten by ``REWRITES[name]``; None if lxml cannot read it."""
+    return rewrite(html, REWRITES[name])

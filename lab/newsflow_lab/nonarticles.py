@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 
 import lxml.html
 
+from newsflow_lab.layouts import rewrite
+
 WORDS = (
     "home news sport world business culture travel weather video login account help contact about "
     "shop sale offers deals new top best cheap free premium gold silver size colour color blue red "
@@ -176,12 +178,7 @@ def generated_pages(count: int, sentences: Sequence[str], seed: int) -> list[tup
 _ARTICLE_LD = ("article", "newsarticle", "blogposting", "reportagenewsarticle", "liveblogposting")
 
 
-def section_page(article_html: str) -> str | None:
-    """The article page with its article taken out (see the module docstring); None if unparsable."""
-    try:
-        tree = lxml.html.document_fromstring(article_html)
-    except (lxml.etree.ParserError, ValueError):
-        return None
+def _article_taken_out(tree: lxml.html.HtmlElement) -> None:
     for node in tree.xpath("//p|//article|//time|//blockquote|//figure"):
         node.drop_tree()
     for node in tree.xpath('//script[@type="application/ld+json"]'):
@@ -189,4 +186,8 @@ def section_page(article_html: str) -> str | None:
             node.drop_tree()
     for node in tree.xpath("//meta[@property='og:type' or starts-with(@property, 'article:')]"):
         node.drop_tree()
-    return str(lxml.html.tostring(tree, encoding="unicode"))
+
+
+def section_page(article_html: str) -> str | None:
+    """The article page with its article taken out (see the module docstring); None if unparsable."""
+    return rewrite(article_html, _article_taken_out)
