@@ -1,7 +1,8 @@
 """Per development set, newsflow beside its peers on the same pages in the same run.
 
 Bodies (HTML and flattened text) with the benchmark's metric; where a set has metadata gold
-(fundus-publishers) also title (normalized exact), authors (exact set) and published day. Peers:
+(fundus-publishers) also title (normalized exact), authors (exact set), published day and outlet
+(``names_publisher``). Peers:
 trafilatura 2.3.1 (default and ``favor_precision``), readability-lxml 0.9, newspaper4k 0.9.6 (bodies
 and metadata), and for flattened text the "≥ 8 words ending in sentence punctuation" rule.
 
@@ -68,6 +69,7 @@ class NewspaperFields:
     title: str | None = None
     authors: tuple[str, ...] = ()
     published: datetime | None = None
+    outlet: str | None = None
 
 
 @lru_cache(maxsize=1024)
@@ -89,7 +91,14 @@ def newspaper_fields(html: str, url: str) -> NewspaperFields:
         article = Article(url or "http://localhost/", fetch_images=False)
         article.download(input_html=html)
         article.parse()
-    return NewspaperFields(article.text or "", article.title or None, tuple(article.authors), article.publish_date)
+    site = article.meta_site_name
+    return NewspaperFields(
+        article.text or "",
+        article.title or None,
+        tuple(article.authors),
+        article.publish_date,
+        site if isinstance(site, str) and site.strip() else None,
+    )
 
 
 def _newspaper(html: str, url: str, _language: str | None) -> str:
@@ -134,7 +143,7 @@ class SetFigures:
     docs_per_s: dict[str, float] = field(default_factory=dict)
     text: dict[str, CorpusScore] = field(default_factory=dict)
     metadata: dict[str, dict[str, float]] = field(default_factory=dict)
-    """Field (title, authors, published day) → extractor → share of pages right (of those with gold)."""
+    """Field (title, authors, published day, outlet) → extractor → share of pages right (of those with gold)."""
     metadata_pages: dict[str, int] = field(default_factory=dict)
     layouts: dict[str, CorpusScore] = field(default_factory=dict)
     """HTML bodies of the set's pages rewritten into older or plainer markup (``layouts``)."""
@@ -200,11 +209,45 @@ def same_day(predicted: str | datetime | None, gold: str | None) -> bool:
     return when.date() == wanted.date()
 
 
+_LEADING_ARTICLES = frozenset({"the", "die", "der", "das", "la", "le", "les", "el", "il", "het", "de"})
+_DOMAIN_ENDING = re.compile(r"\.(?:com?|net|org|[a-z]{2})(?:\.[a-z]{2})?\b")
+
+
+def _outlet_forms(name: str) -> set[str]:
+    """A name's letters and digits, without case, accents, a domain ending ("stern.de") or a
+    leading article ("Die Presse"); a parenthesised part counts as a form of its own ("WAZ")."""
+    forms = set()
+    whole = re.match(r"(.*?)\s*\((.*)\)\s*$", name)
+    for part in [name, *(whole.groups() if whole else ())]:
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", part.casefold()) if not unicodedata.combining(ch))
+        words = re.findall(r"\w+", _DOMAIN_ENDING.sub(" ", text))
+        if len(words) > 1 and words[0] in _LEADING_ARTICLES:
+            words = words[1:]
+        forms.add("".join(words))
+    return {f for f in forms if f}
+
+
+def names_publisher(predicted: str | None, publisher: str) -> bool:
+    """Whether an outlet names the gold publisher: the same letters once case, accents, a domain
+    ending and a leading article are dropped, or one containing the other where the shorter has
+    four letters or more ("Spiegel" for "Spiegel Online", "Euronews" for "Euronews (EN)").
+    Lenient on purpose: the gold is fundus's own label for each publisher ("Zwanzig Minuten"
+    for a site that calls itself "20 Minuten"), not what any page declares."""
+    if not predicted:
+        return False
+    for got in _outlet_forms(predicted):
+        for wanted in _outlet_forms(publisher):
+            short, long = sorted((got, wanted), key=len)
+            if got == wanted or (len(short) >= 4 and short in long):
+                return True
+    return False
+
+
 def metadata_figures(
     figures: SetFigures, pages: Sequence[HtmlPage], ours: dict[str, dict[str, Any]], meta: dict[str, dict[str, Any]]
 ) -> None:
-    """Title, authors and published day: newsflow's records (``ours``, by page id), trafilatura's
-    and newspaper4k's metadata, against the gold ``meta`` of each page."""
+    """Title, authors, published day and outlet: newsflow's records (``ours``, by page id),
+    trafilatura's and newspaper4k's metadata, against the gold ``meta`` of each page."""
     peers: dict[str, dict[str, Any]] = {}
     newspaper: dict[str, dict[str, Any]] = {}
     for page in pages:
@@ -213,6 +256,7 @@ def metadata_figures(
             "title": getattr(doc, "title", None),
             "authors": [a.strip() for a in (getattr(doc, "author", None) or "").split(";") if a.strip()],
             "published": getattr(doc, "date", None),
+            "outlet": getattr(doc, "sitename", None),
         }
         try:
             fields = newspaper_fields(page.html, page.url)
@@ -222,6 +266,7 @@ def metadata_figures(
             "title": fields.title,
             "authors": list(fields.authors),
             "published": fields.published,
+            "outlet": fields.outlet,
         }
     checks: dict[str, Callable[[dict[str, Any], dict[str, Any]], bool | None]] = {
         "title": lambda got, gold: (
@@ -234,6 +279,9 @@ def metadata_figures(
         ),
         "published day": lambda got, gold: (
             same_day(got.get("published"), gold["published"]) if gold.get("published") else None
+        ),
+        "outlet": lambda got, gold: (
+            names_publisher(got.get("outlet"), gold["publisher"]) if gold.get("publisher") else None
         ),
     }
     for field_name, check in checks.items():

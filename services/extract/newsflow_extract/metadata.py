@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
+from newsflow_shared.sites import site_name_from_host
 from newsflow_shared.textcues import BYLINE, BYLINE_START, SENTENCE_END
 
 _MONTHS = {
@@ -212,7 +212,8 @@ def _canonical_outlet(name: str) -> str:
 
 
 def find_outlet(lines: list[str], url: str | None, sitename: str | None) -> str | None:
-    """Outlet from text cues ("By RFE/RL", "(FRANCE 24 with AFP)", "/TASS/"), markup, or the URL."""
+    """Outlet from text cues ("By RFE/RL", "(FRANCE 24 with AFP)", "/TASS/"), markup, or a
+    readable name from the URL's host, spelled as ``lines`` spell it where they do."""
     for line in lines:
         for cue in _OUTLET_CUES:
             match = cue.search(line)
@@ -220,7 +221,4 @@ def find_outlet(lines: list[str], url: str | None, sitename: str | None) -> str 
                 return _canonical_outlet(match.group("outlet"))
     if sitename:
         return sitename
-    if url:
-        host = urlsplit(url).hostname or ""
-        return host.removeprefix("www.") or None
-    return None
+    return site_name_from_host(url, lines)

@@ -15,6 +15,11 @@ somewhere, so no one of them is trusted by a fixed order alone:
   ``<time datetime>``, a date in the URL, and htmldate's quick search of the page as the last
   resort (published only). A date without a time is taken as noon UTC, so that its day holds in
   every zone within ±11 hours.
+- **outlet**: ``og:site_name``, ``application-name``, the JSON-LD publisher and site, and a short
+  ``<title>`` segment ("… | heise online"); a name that names the host wins ("Deutsche Welle"
+  over "dw.com" on ``dw.com``, "heise online" over the section "Security"), then one that reads
+  as a name, then one written as a host; a company's legal name ("… Verlags GmbH") never; and
+  where the page declares none, a readable name from the host (``newsflow_shared.sites``).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from urllib.parse import urlsplit
 
 from newsflow_shared.dates import parse_iso
 from newsflow_shared.models import PageMetadata
+from newsflow_shared.sites import host_label, is_corporate, is_host_like, names_site, site_name_from_host
 from newsflow_shared.textcues import BYLINE_START
 from newsflow_shared.urls import page_canonical_url
 
@@ -269,6 +275,50 @@ def page_title(tree: Any, meta: dict[str, str], ld: dict[str, Any], url: str | N
     )
 
 
+def _ld_site_names(items: list[dict[str, Any]], ld: dict[str, Any]) -> list[str]:
+    """Names JSON-LD gives the site: the article's publisher (named, or an ``@id`` reference to
+    a node), then the names of ``WebSite`` and ``NewsMediaOrganization`` nodes."""
+    nodes = {i["@id"]: i for i in items if isinstance(i.get("@id"), str)}
+    publisher = ld.get("publisher")
+    names: list[Any] = []
+    for node in publisher if isinstance(publisher, list) else [publisher]:
+        if isinstance(node, dict):
+            names.append(node.get("name") or nodes.get(str(node.get("@id")), {}).get("name"))
+    names += [i.get("name") for i in items if _types(i) & {"website", "newsmediaorganization"}]
+    return [n for n in (_readable(x) if isinstance(x, str) else None for x in names) if n]
+
+
+def page_outlet(
+    tree: Any, meta: dict[str, str], items: list[dict[str, Any]], ld: dict[str, Any], url: str | None
+) -> str | None:
+    """The site's name (see the module docstring): the first of the declared names (``og:site_name``,
+    ``application-name``, JSON-LD) and the short ``<title>`` segments that names the host and
+    reads as a name; else a declared one that reads as a name; else one written as a host
+    ("taz.de"); else a readable name made from the host (``sites.site_name_from_host``)."""
+    label = host_label(url)
+    declared = list(
+        dict.fromkeys(n for n in [*(_readable(meta.get(k)) for k in SITE_META), *_ld_site_names(items, ld)] if n)
+    )
+    titles = [t for t in (_readable(tree.findtext(".//title")), _readable(_first(meta, TITLE_META))) if t]
+    segments = []
+    for title in titles:
+        parts = _TITLE_SEPARATORS.split(title)
+        longest = max(map(len, parts))
+        # A short segment beside a longer one: "heise online", not the headline "Heise kauft Golem".
+        segments += [p for p in parts if len(parts) > 1 and len(p.split()) <= 3 and len(p) < longest]
+    named = [n for n in [*declared, *segments] if names_site(n, label) and not is_corporate(n)]
+    for tier in (
+        [n for n in named if not is_host_like(n)],
+        [n for n in declared if not is_host_like(n) and not is_corporate(n)],
+        named,
+        [n for n in declared if not is_corporate(n)],
+    ):
+        if tier:
+            return tier[0]
+    body = tree.find(".//body")
+    return site_name_from_host(url, [*titles, body.text_content() if body is not None else ""])
+
+
 WIRE_INITIALS = frozenset({"AP", "PA"})
 """News agencies credited by two letters (the Associated Press, the UK's PA Media): names, though
 shorter than the three characters a name needs otherwise."""
@@ -434,8 +484,6 @@ def page_metadata(tree: Any, url: str | None = None, meta: dict[str, str] | None
     meta = meta_tags(tree) if meta is None else meta
     items = _ld_items(tree)
     ld = _article_ld(items)
-    publisher = ld.get("publisher")
-    outlet = _first(meta, SITE_META) or (publisher.get("name") if isinstance(publisher, dict) else None)
     declared = tree.xpath('//link[translate(@rel, "CANOICL", "canoicl")="canonical"]/@href')
     canonical_url = page_canonical_url(str(declared[0]) if declared else meta.get("og:url"), url)
     page_url = url or canonical_url  # a page read from a file still says where it lives
@@ -450,6 +498,6 @@ def page_metadata(tree: Any, url: str | None = None, meta: dict[str, str] | None
         authors=page_authors(tree, meta, ld, items, _site_names(meta, ld, page_url)),
         published=published or searched_date(tree, page_url),
         updated=updated,
-        outlet=outlet if isinstance(outlet, str) else None,
+        outlet=page_outlet(tree, meta, items, ld, page_url),
         canonical_url=canonical_url,
     )

@@ -21,7 +21,9 @@ def test_outlet_cues():
     assert find_outlet(["April 13, 2021 – By RFE/RL"], None, None) == "RFE/RL"
     assert find_outlet(["Blah. (FRANCE 24 with AFP, REUTERS)"], None, None) == "France 24"
     assert find_outlet(["NEW YORK, April 11. /TASS/. US Secretary of State"], None, None) == "TASS"
-    assert find_outlet([], "https://www.example.com/a", None) == "example.com"
+    # No cue and no name in the markup: a readable name from the host, as the text spells it.
+    assert find_outlet([], "https://www.example.com/a", None) == "Example"
+    assert find_outlet(["© Daily Record 2021"], "https://www.dailyrecord.co.uk/a", None) == "Daily Record"
 
 
 def test_titles_lose_update_prefixes_and_captions_are_not_titles():

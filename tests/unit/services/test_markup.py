@@ -130,3 +130,34 @@ def test_names_from_author_classes_seo_labels_and_bylines_made_of_spans():
     )
     assert authors(spans) == ["Birgit Baumann", "Anna Giulia Fink", "Jan Michael Marchart"]
     assert authors('<div class="byline">By <a>Jane Doe</a> and <a>John Roe</a></div>') == ["Jane Doe", "John Roe"]
+
+
+def _outlet(head: str, url: str = "https://www.dw.com/de/a-123", body: str = "<p>Text.</p>") -> str | None:
+    return page_metadata(load_html(f"<html><head>{head}</head><body>{body}</body></html>"), url).outlet
+
+
+def test_the_outlet_is_the_declared_name_that_names_the_host_and_reads_as_a_name():
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "H", "publisher": {"@id": "#org"}}</script>'
+    org = (
+        '<script type="application/ld+json">{"@id": "#org", "@type": "Organization", "name": "Deutsche Welle"}</script>'
+    )
+    # og:site_name written as a host gives way to the publisher's name, found by reference.
+    assert _outlet('<meta property="og:site_name" content="dw.com">' + ld + org) == "Deutsche Welle"
+    # A section for og:site_name gives way to the <title> segment that names the host.
+    heise = '<meta property="og:site_name" content="Security"><title>Phishing mit neuen Maschen | heise online</title>'
+    assert _outlet(heise, "https://www.heise.de/news/a-1.html") == "heise online"
+    # Names in other scripts cannot name a Latin host, and are kept.
+    assert _outlet('<meta property="og:site_name" content="毎日新聞">', "https://mainichi.jp/a") == "毎日新聞"
+    # A company's legal name is not the outlet; one written as a host is kept over it.
+    company = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "H", "publisher": {"name": "TAZ Verlags- und Vertriebs GmbH"}}</script>'
+    assert _outlet('<meta property="og:site_name" content="taz.de">' + company, "https://taz.de/a") == "taz.de"
+    assert _outlet(company, "https://taz.de/a") == "TAZ"
+
+
+def test_a_page_naming_no_site_gets_one_from_its_host_as_its_text_spells_it():
+    footer = "<p>Story.</p><footer>© 2024 The Portugal News</footer>"
+    assert (
+        _outlet("<title>Alps property boom</title>", "https://www.theportugalnews.com/a", footer) == "The Portugal News"
+    )
+    assert _outlet("<title>Headline</title>", "https://www.kleinezeitung.at/a") == "Kleinezeitung"
+    assert _outlet("<title>Headline</title>", None) is None
