@@ -168,7 +168,7 @@ def as_document(record: dict[str, Any]) -> ExtractedDocument:
 
 async def story_figures(seeds: dict[str, ExtractedDocument], dev: Sequence[ExtractedDocument]) -> StoryFigures:
     """Cluster the seeds, then (separately) the dev set's unrelated pages."""
-    story_ids = await StoryClusterer(InMemoryStoryStore()).assign(list(seeds.values()))
+    story_ids = (await StoryClusterer(InMemoryStoryStore()).assign(list(seeds.values()))).story_ids
     groups: dict[str, list[str]] = {}
     for name, story_id in zip(seeds, story_ids, strict=True):
         groups.setdefault(story_id, []).append(name[:3])
@@ -177,7 +177,7 @@ async def story_figures(seeds: dict[str, ExtractedDocument], dev: Sequence[Extra
         all(len(g) == 1 or set(g) == EXPECTED_SEED_STORY for g in stories) and sorted(EXPECTED_SEED_STORY) in stories
     )
     seed_verdicts = await Deduplicator.in_memory().find([_stripped(n, d.body) for n, d in seeds.items()])
-    dev_ids = await StoryClusterer(InMemoryStoryStore()).assign(list(dev))
+    dev_ids = (await StoryClusterer(InMemoryStoryStore()).assign(list(dev))).story_ids
     dev_groups: dict[str, list[str]] = {}
     for doc, story_id in zip(dev, dev_ids, strict=True):
         dev_groups.setdefault(story_id, []).append(doc.body[:70].replace("\n", " "))

@@ -137,9 +137,12 @@ async def cluster(articles: dict[str, ExtractedDocument], threshold: float) -> C
     clusterer = StoryClusterer(store, threshold)
     ids = list(articles)
     story_of: dict[str, str] = {}
+    key_of = {articles[i].doc_id: i for i in ids}
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        story_of.update(zip(chunk, await clusterer.assign([articles[i] for i in chunk]), strict=True))
+        assignment = await clusterer.assign([articles[i] for i in chunk])
+        story_of.update(zip(chunk, assignment.story_ids, strict=True))
+        story_of.update((key_of[doc_id], story) for doc_id, story in assignment.refiled.items())
     vectors = {i: store.filed[articles[i].doc_id].vector for i in ids}
     return Clustering(story_of, vectors)
 

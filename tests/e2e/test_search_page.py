@@ -220,7 +220,7 @@ def real_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         extractor.close()
 
     async def serve() -> tuple[Any, str, TantivyBackend]:
-        stories = await StoryClusterer(InMemoryStoryStore()).assign(docs)
+        stories = (await StoryClusterer(InMemoryStoryStore()).assign(docs)).story_ids
         backend = TantivyBackend(tmp_path_factory.mktemp("real") / "index")
         await backend.upsert_many([d.model_copy(update={"story_id": s}) for d, s in zip(docs, stories, strict=True)])
         runner, address = await start_api(backend, "127.0.0.1", 0)

@@ -1,6 +1,6 @@
 """The index's shared state in a real Redis behaves as the in-memory stores the unit tests use:
-stories (centroids, term listings, per-language document frequencies in a BITFIELD) and the
-full names seen per surname."""
+stories (centroids, term listings, per-language document frequencies in a BITFIELD, a cold
+language's documents to file again) and the full names seen per surname."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from newsflow_index.names import InMemoryNameStore, NameResolver, RedisNameStore
 from newsflow_index.stories import InMemoryStoryStore, RedisStoryStore, StoryClusterer
-from tests.unit.services.test_index import CALL, CALL_AGAIN, VISIT, report
+from tests.unit.services.test_index import CALL, CALL_AGAIN, FIRST_REPORTS, VISIT, report
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -41,11 +41,24 @@ async def test_stories_form_the_same_way_in_either_store(stores):
     first = await clusterer.assign(
         [report("a", CALL, ["Joe Biden", "Vladimir Putin"]), report("c", VISIT, ["Antony Blinken"]), german]
     )
-    assert first == ["a", "c", "g"]
-    assert await clusterer.assign([report("b", CALL_AGAIN, ["Biden", "Putin"])]) == ["a"]
-    assert await clusterer.assign([report("b", VISIT, ["Blinken"])]) == ["a"], "a redelivery keeps its story"
+    assert first.story_ids == ["a", "c", "g"]
+    assert (await clusterer.assign([report("b", CALL_AGAIN, ["Biden", "Putin"])])).story_ids == ["a"]
+    again = await clusterer.assign([report("b", VISIT, ["Blinken"])])
+    assert again.story_ids == ["a"], "a redelivery keeps its story"
     documents, frequencies = await story_store.frequencies("en", ["putin", "bundes"])
     assert documents == 3 and frequencies["putin"] == 2 and frequencies["bundes"] == 0, "frequencies are per language"
+
+
+async def test_a_cold_start_files_earlier_reports_again_the_same_way_in_either_store(stores):
+    story_store, _ = stores
+    clusterer = StoryClusterer(story_store)
+    await clusterer.assign(FIRST_REPORTS[:4])
+    assert [c.doc_id for c in await story_store.cold_documents("en")] == ["a", "w", "c", "b"]
+    last = await clusterer.assign(FIRST_REPORTS[4:])
+    assert last.refiled == {"a": "a", "w": "w", "c": "c", "b": "a"}
+    assert await story_store.stories_of(["a", "b", "m"]) == {"a": "a", "b": "a", "m": "m"}
+    assert "b" not in await story_store.stories(["b"]), "the story b left is gone"
+    assert (await story_store.stories(["a"]))["a"].size == 2
 
 
 async def test_lone_surnames_resolve_the_same_way_in_either_store(stores):

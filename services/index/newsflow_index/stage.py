@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from newsflow_index.backend import IndexBackend
 from newsflow_index.cache import DocumentCache
 from newsflow_index.names import NameResolver
-from newsflow_index.stories import StoryClusterer
+from newsflow_index.stories import Assignment, StoryClusterer
 from newsflow_shared import topics
 from newsflow_shared.models import ExtractedDocument
 from newsflow_shared.stage import Dropped, Stage, StageResult, TransientError
@@ -15,7 +15,8 @@ from newsflow_shared.stage import Dropped, Stage, StageResult, TransientError
 
 class IndexStage(Stage[ExtractedDocument, ExtractedDocument]):
     """Resolves lone surnames to the stream's full names, assigns stories, upserts each batch
-    into the backend (one commit) and caches it in Redis.
+    (with the earlier documents a cold start filed again) into the backend (one commit) and
+    caches it in Redis.
 
     A duplicate is stored as a link to its canonical document and recorded as dropped under its
     dedup reason: it is kept, but it is not a search hit of its own.
@@ -53,15 +54,18 @@ class IndexStage(Stage[ExtractedDocument, ExtractedDocument]):
             resolved = {d.doc_id: d for d in await self.names.resolve(canonical)}
             docs = [resolved.get(d.doc_id, d) if d.duplicate_of is None else d for d in docs]
             canonical = [resolved[d.doc_id] for d in canonical]
-        story_ids = await self.stories.assign(canonical) if self.stories else [d.doc_id for d in canonical]
-        story_of = dict(zip((d.doc_id for d in canonical), story_ids, strict=True))
+        assignment = await self.stories.assign(canonical) if self.stories else Assignment([d.doc_id for d in canonical])
+        story_of = dict(zip((d.doc_id for d in canonical), assignment.story_ids, strict=True))
         stored = [ExtractedDocument(**doc.stamped(self.name, story_id=story_of.get(doc.doc_id))) for doc in docs]
         try:
-            await self.backend.upsert_many(stored)
+            # The earlier documents a cold start filed again are stored with their story now, in the same commit.
+            earlier = await self.backend.documents(sorted(assignment.refiled)) if assignment.refiled else {}
+            refiled = [d.model_copy(update={"story_id": assignment.refiled[i]}) for i, d in sorted(earlier.items())]
+            await self.backend.upsert_many([*stored, *refiled])
         except OSError as exc:
             raise TransientError(f"index not writable: {exc}") from exc
         if self.cache is not None:
-            await self.cache.put_many([d for d in stored if d.duplicate_of is None])
+            await self.cache.put_many([d for d in [*stored, *refiled] if d.duplicate_of is None])
         return [
             Dropped(doc.duplicate_reason or "duplicate", f"stored as a link to {doc.duplicate_of}")
             if doc.duplicate_of

@@ -22,7 +22,13 @@ story is the centroid of its reports' vectors:
 - **when**: a document dated more than ``MAX_DAYS_APART`` from every dated report of a story
   never joins it.
 - **cold start**: while a language has few documents counted, rarity is guesswork, so the
-  threshold is raised (``COLD_START_DOCUMENTS``).
+  threshold is raised (``COLD_START_DOCUMENTS``), and while it has at most
+  ``COLD_START_REFILE`` documents, every batch files them all again, in the order they came, with
+  the statistics of all of them (``ColdDocument``): the stories of a language's first reports
+  do not depend on how the stream happened to batch them. The earlier ones are handed back
+  with their stories (``Assignment.refiled``) for the index to store again, changed or not, so
+  a batch that failed to reach the index after its stories were saved leaves nothing stale;
+  such stories are their language's alone until it is warm.
 
 A document joins the best-scoring story when the score reaches ``STORY_THRESHOLD`` (the value
 pair-grouped cross-validation on rated news pairs picks, ``make eval``; ``TERM_SHARE_CAP`` was
@@ -75,6 +81,12 @@ most log(1 + N) + 1 to 1, so reports of one topic score as if they shared rare w
 arriving one by one: 0.20-0.29 for different events at N <= 5, 0.11-0.17 once counted together;
 the same event 0.54-0.58). Calibrated on the seeds (the only cold start we have); at a few
 hundred documents the raise is under 1%."""
+COLD_START_REFILE = 20
+"""While a language has at most this many documents counted, each batch re-files all of them
+(module docstring): five seeds streamed in two batches otherwise split one event's two reports
+in 488 of the 1,920 ways of ordering and batching them, and never when filed together. Past
+this, a batch of the language weighs its own documents against enough others for the order of
+arrival to stop mattering much, and the raise is down to 15%."""
 MAX_DAYS_APART = 4.0
 DF_SLOTS = 1 << 20
 """Hashed document-frequency counters (u32 each: 4 MB in Redis). A collision only makes a rare
@@ -188,6 +200,9 @@ class Story:
     size: int = 0
     first: float | None = None
     last: float | None = None
+    cold: str | None = None
+    """The language whose cold start made this story: only its documents may join it until that
+    language is warm, since the next batch may file them differently (``COLD_START_REFILE``)."""
     _unit_vector: dict[str, float] | None = field(default=None, repr=False, compare=False)
 
     def score(self, vector: Mapping[str, float], published: float | None) -> float:
@@ -210,15 +225,44 @@ class Story:
             self.first = published if self.first is None else min(self.first, published)
             self.last = published if self.last is None else max(self.last, published)
 
+    def open_to(self, language: str) -> bool:
+        return self.cold is None or self.cold == language
+
     def to_json(self) -> str:
-        return json.dumps(
-            {"v": {t: round(w, 5) for t, w in self.vector.items()}, "n": self.size, "f": self.first, "l": self.last}
-        )
+        data = {"v": {t: round(w, 5) for t, w in self.vector.items()}, "n": self.size, "f": self.first, "l": self.last}
+        return json.dumps(data | ({"c": self.cold} if self.cold else {}))
 
     @classmethod
     def from_json(cls, story_id: str, raw: str | bytes) -> Story:
         data = json.loads(raw)
-        return cls(story_id, data["v"], data["n"], data["f"], data["l"])
+        return cls(story_id, data["v"], data["n"], data["f"], data["l"], data.get("c"))
+
+
+@dataclass(frozen=True)
+class ColdDocument:
+    """A document filed while its language was cold, kept to be filed again (``COLD_START_REFILE``)."""
+
+    doc_id: str
+    counts: dict[str, float]
+    published: float | None
+    story_id: str
+
+    def to_json(self) -> str:
+        return json.dumps({"d": self.doc_id, "t": self.counts, "p": self.published, "s": self.story_id})
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> ColdDocument:
+        data = json.loads(raw)
+        return cls(data["d"], data["t"], data["p"], data["s"])
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A batch's stories, one per document in order, and the earlier documents of a cold
+    language, filed again with it (``doc_id`` → its story now, changed or not)."""
+
+    story_ids: list[str]
+    refiled: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -245,11 +289,21 @@ class StoryStore(Protocol):
 
     async def stories(self, story_ids: Sequence[str]) -> dict[str, Story]: ...
 
+    async def cold_documents(self, language: str) -> list[ColdDocument]:
+        """The documents filed while ``language`` was cold, in the order they came."""
+        ...
+
     async def save(
-        self, filed: Sequence[Filed], stories: Sequence[Story], counted: Sequence[tuple[str, Iterable[str]]]
+        self,
+        filed: Sequence[Filed],
+        stories: Sequence[Story],
+        counted: Sequence[tuple[str, Iterable[str]]],
+        cold: Mapping[str, Sequence[ColdDocument]] | None = None,
+        removed: Sequence[str] = (),
     ) -> None:
-        """Record ``filed`` documents, the ``stories`` they changed, and the language and the
-        distinct terms of each newly counted document."""
+        """Record ``filed`` documents, the ``stories`` they changed, the language and the distinct
+        terms of each newly counted document, each cold language's documents (replacing the
+        list; an empty one once the language is warm), and drop the ``removed`` stories."""
         ...
 
 
@@ -298,8 +352,18 @@ class RedisStoryStore:
             values = await self._redis.mget([f"{self._prefix}:centroid:{s}" for s in story_ids])
         return {s: Story.from_json(s, v) for s, v in zip(story_ids, values, strict=True) if v}
 
+    async def cold_documents(self, language: str) -> list[ColdDocument]:
+        with redis_state("stories"):
+            values = await self._redis.lrange(f"{self._prefix}:cold:{language}", 0, -1)
+        return [ColdDocument.from_json(v) for v in values]
+
     async def save(
-        self, filed: Sequence[Filed], stories: Sequence[Story], counted: Sequence[tuple[str, Iterable[str]]]
+        self,
+        filed: Sequence[Filed],
+        stories: Sequence[Story],
+        counted: Sequence[tuple[str, Iterable[str]]],
+        cold: Mapping[str, Sequence[ColdDocument]] | None = None,
+        removed: Sequence[str] = (),
     ) -> None:
         now = time.time()
         with redis_state("stories"):
@@ -313,6 +377,14 @@ class RedisStoryStore:
                         pipe.expire(key, self._ttl_s)
                 for story in stories:
                     pipe.set(f"{self._prefix}:centroid:{story.story_id}", story.to_json(), ex=self._ttl_s)
+                for story_id in removed:
+                    pipe.delete(f"{self._prefix}:centroid:{story_id}")
+                for language, documents in (cold or {}).items():
+                    key = f"{self._prefix}:cold:{language}"
+                    pipe.delete(key)
+                    if documents:
+                        pipe.rpush(key, *(d.to_json() for d in documents))
+                        pipe.expire(key, self._ttl_s)
                 slots = Counter(_slot(language, t) for language, terms in counted for t in set(terms))
                 if slots:
                     field = pipe.bitfield(f"{self._prefix}:df", default_overflow="SAT")
@@ -337,6 +409,7 @@ class InMemoryStoryStore:
         self._listing: dict[str, list[str]] = {}
         self._frequencies: Counter[tuple[str, str]] = Counter()
         self._documents: Counter[str] = Counter()
+        self._cold: dict[str, list[ColdDocument]] = {}
 
     async def stories_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
         return {d: self.filed[d].story_id for d in doc_ids if d in self.filed}
@@ -353,8 +426,16 @@ class InMemoryStoryStore:
             s: replace(self._stories[s], vector=dict(self._stories[s].vector)) for s in story_ids if s in self._stories
         }
 
+    async def cold_documents(self, language: str) -> list[ColdDocument]:
+        return list(self._cold.get(language, []))
+
     async def save(
-        self, filed: Sequence[Filed], stories: Sequence[Story], counted: Sequence[tuple[str, Iterable[str]]]
+        self,
+        filed: Sequence[Filed],
+        stories: Sequence[Story],
+        counted: Sequence[tuple[str, Iterable[str]]],
+        cold: Mapping[str, Sequence[ColdDocument]] | None = None,
+        removed: Sequence[str] = (),
     ) -> None:
         for item in filed:
             self.filed[item.doc_id] = item
@@ -365,6 +446,10 @@ class InMemoryStoryStore:
                 listed.append(item.story_id)
         for story in stories:
             self._stories[story.story_id] = story
+        for story_id in removed:
+            self._stories.pop(story_id, None)
+        for language, documents in (cold or {}).items():
+            self._cold[language] = list(documents)
         for language, terms in counted:
             self._frequencies.update((language, t) for t in set(terms))
             self._documents[language] += 1
@@ -385,43 +470,73 @@ class StoryClusterer:
         self.store = store
         self.threshold = threshold
 
-    async def assign(self, docs: Sequence[ExtractedDocument]) -> list[str]:
-        """One story_id per document, in order."""
+    async def assign(self, docs: Sequence[ExtractedDocument]) -> Assignment:
+        """One story_id per document, in order, and the earlier documents a cold start filed again."""
         known = await self.store.stories_of([d.doc_id for d in docs])
         fresh = [d for d in docs if d.doc_id not in known]
         counts = {d.doc_id: term_counts(d) for d in fresh}
+        languages = {d.doc_id: _language(d) for d in fresh}
         vectors: dict[str, dict[str, float]] = {}
         thresholds: dict[str, float] = {}
-        for language in sorted({_language(d) for d in fresh}):
-            batch = [d.doc_id for d in fresh if _language(d) == language]
-            documents, stored = await self.store.frequencies(language, sorted({t for i in batch for t in counts[i]}))
+        cold: dict[str, list[ColdDocument]] = {}  # per cold language: its documents, earliest first
+        warmed: dict[str, list[ColdDocument]] = {}  # per language this batch makes warm: its cold documents
+        for language in sorted(set(languages.values())):
+            batch = [d.doc_id for d in fresh if languages[d.doc_id] == language]
+            earlier = await self.store.cold_documents(language)
+            terms = {t for i in batch for t in counts[i]} | {t for c in earlier for t in c.counts}
+            documents, stored = await self.store.frequencies(language, sorted(terms))
+            total = documents + len(batch)
             # The batch counts too: its documents are weighed against each other, not against nothing.
             frequencies = Counter(stored)
             frequencies.update(t for i in batch for t in counts[i])
-            vectors.update((i, weigh(counts[i], frequencies, documents + len(batch))) for i in batch)
-            thresholds.update(
-                (i, self.threshold * (1 + COLD_START_DOCUMENTS / (documents + len(batch)))) for i in batch
-            )
-        listed = await self.store.listing(sorted({t for v in vectors.values() for t in probe_terms(v)}))
+            threshold = self.threshold * (1 + COLD_START_DOCUMENTS / total)
+            if total <= COLD_START_REFILE:
+                times = {d.doc_id: _timestamp(d) for d in fresh}
+                again = {c.doc_id for c in earlier}  # a redelivery whose filing expired before its language warmed
+                members = [
+                    *earlier,
+                    *(ColdDocument(i, dict(counts[i]), times[i], "") for i in batch if i not in again),
+                ]
+                cold[language] = members
+                vectors.update((c.doc_id, weigh(c.counts, frequencies, total)) for c in members)
+                thresholds.update((c.doc_id, threshold) for c in members)
+            else:
+                if earlier:
+                    warmed[language] = earlier
+                vectors.update((i, weigh(counts[i], frequencies, total)) for i in batch)
+                thresholds.update((i, threshold) for i in batch)
+        refiled, made = self._file_cold(cold, vectors, thresholds)
+        warm = [d for d in fresh if languages[d.doc_id] not in cold]
+        listed = await self.store.listing(sorted({t for d in warm for t in probe_terms(vectors[d.doc_id])}))
         candidates: dict[str, list[str]] = {}
-        for doc_id, vector in vectors.items():
-            hits = Counter(s for t in probe_terms(vector) for s in listed.get(t, []))
-            candidates[doc_id] = [s for s, _ in hits.most_common(CANDIDATE_STORIES)]
-        stories = await self.store.stories(sorted({s for ids in candidates.values() for s in ids}))
-        filed: list[Filed] = []
+        for doc in warm:
+            hits = Counter(s for t in probe_terms(vectors[doc.doc_id]) for s in listed.get(t, []))
+            candidates[doc.doc_id] = [s for s, _ in hits.most_common(CANDIDATE_STORIES)]
+        stories = await self.store.stories(
+            sorted({s for ids in candidates.values() for s in ids} | {c.story_id for cs in warmed.values() for c in cs})
+        )
         changed: dict[str, Story] = {}
+        for c in (c for members in warmed.values() for c in members):  # warm now: open to every language
+            if c.story_id in stories:
+                stories[c.story_id].cold = None
+                changed[c.story_id] = stories[c.story_id]
+        filed: list[Filed] = []
         story_ids: list[str] = []
         for doc in docs:
+            if doc.doc_id in refiled:  # its language is cold: filed again with the others
+                story_ids.append(refiled[doc.doc_id])
+                continue
             if doc.doc_id in known:  # redelivered: keep the story it was given
                 story_ids.append(known[doc.doc_id])
                 continue
-            vector, published = vectors[doc.doc_id], _timestamp(doc)
+            vector, published, language = vectors[doc.doc_id], _timestamp(doc), languages[doc.doc_id]
             probes = set(probe_terms(vector))
             # Its candidates, and the stories this batch changed that share one of its probe terms.
             pool = [stories[s] for s in candidates[doc.doc_id] if s in stories]
             pool += [
                 s for s in changed.values() if s.story_id not in candidates[doc.doc_id] and probes & s.vector.keys()
             ]
+            pool = [s for s in pool if s.open_to(language)]
             best = max(pool, key=lambda s: (s.score(vector, published), s.story_id), default=None)
             if best is None or best.score(vector, published) < thresholds[doc.doc_id]:
                 best = Story(doc.doc_id)
@@ -430,8 +545,48 @@ class StoryClusterer:
             changed[best.story_id] = best
             filed.append(Filed(doc.doc_id, best.story_id, vector))
             story_ids.append(best.story_id)
-        languages = {d.doc_id: _language(d) for d in fresh}
+        # The stories cold documents left go, unless one of them was made again.
+        left: set[str] = set()
+        for members in cold.values():
+            for c in members:
+                filed.append(Filed(c.doc_id, refiled[c.doc_id], vectors[c.doc_id]))
+                if c.story_id and c.story_id != refiled[c.doc_id]:
+                    left.add(c.story_id)
+        lists = {
+            language: [replace(c, story_id=refiled[c.doc_id]) for c in members] for language, members in cold.items()
+        }
+        lists.update((language, []) for language in warmed)  # warm: nothing to file again
         await self.store.save(
-            filed, list(changed.values()), [(languages[f.doc_id], list(counts[f.doc_id])) for f in filed]
+            filed,
+            [*changed.values(), *made],
+            [(languages[d.doc_id], list(counts[d.doc_id])) for d in fresh],
+            lists,
+            sorted(left - {s.story_id for s in made}),
         )
-        return story_ids
+        in_batch = {d.doc_id for d in docs}
+        return Assignment(story_ids, {i: s for i, s in refiled.items() if i not in in_batch})
+
+    def _file_cold(
+        self,
+        cold: Mapping[str, list[ColdDocument]],
+        vectors: Mapping[str, dict[str, float]],
+        thresholds: Mapping[str, float],
+    ) -> tuple[dict[str, str], list[Story]]:
+        """Each cold language's documents filed afresh among themselves, in the order they came:
+        the story of each, and the stories made."""
+        refiled: dict[str, str] = {}
+        made: list[Story] = []
+        for language, members in cold.items():
+            own: list[Story] = []
+            for c in members:
+                vector = vectors[c.doc_id]
+                probes = set(probe_terms(vector))
+                pool = [s for s in own if probes & s.vector.keys()]
+                best = max(pool, key=lambda s: (s.score(vector, c.published), s.story_id), default=None)
+                if best is None or best.score(vector, c.published) < thresholds[c.doc_id]:
+                    best = Story(c.doc_id, cold=language)
+                    own.append(best)
+                best.add(vector, c.published)
+                refiled[c.doc_id] = best.story_id
+            made += own
+        return refiled, made

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from newsflow_index import stories
 from newsflow_index.names import InMemoryNameStore, NameResolver
 from newsflow_index.query import Atom, parse_query
 from newsflow_index.stage import IndexStage
@@ -104,9 +106,61 @@ def test_reports_dated_far_apart_are_never_one_story():
 async def test_clusterer_groups_one_event_and_keeps_assignments_on_redelivery():
     clusterer = StoryClusterer(InMemoryStoryStore())
     first = await clusterer.assign([report("a", CALL, ["Biden", "Putin", "Biden"]), report("c", VISIT, ["Blinken"])])
-    assert first == ["a", "c"]
-    assert await clusterer.assign([report("b", CALL_AGAIN, ["Biden", "Putin"])]) == ["a"]
-    assert await clusterer.assign([report("b", VISIT, ["Blinken"])]) == ["a"], "a redelivery keeps its story"
+    assert first.story_ids == ["a", "c"]
+    assert (await clusterer.assign([report("b", CALL_AGAIN, ["Biden", "Putin"])])).story_ids == ["a"]
+    again = await clusterer.assign([report("b", VISIT, ["Blinken"])])
+    assert again.story_ids == ["a"], "a redelivery keeps its story"
+
+
+WEATHER = (
+    "Heavy rain flooded roads across the northern region overnight and forecasters expect more storms this weekend"
+)
+MATCH = "The home side won the cup final after extra time with a late goal from the young striker in front of fans"
+CALL_TOLD = "Biden proposed a summit in a third country when he and Putin talked by phone about Ukraine, officials said on Tuesday"
+"""The call again, in fewer shared words: one story with the others' statistics, not always with fewer."""
+FIRST_REPORTS = [
+    report("a", CALL, ["Joe Biden", "Vladimir Putin"]),
+    report("w", WEATHER, []),
+    report("c", VISIT, ["Antony Blinken"]),
+    report("b", CALL_TOLD, ["Biden", "Putin"]),
+    report("m", MATCH, []),
+]
+
+
+def _stories(store: InMemoryStoryStore) -> list[list[str]]:
+    groups: dict[str, list[str]] = {}
+    for doc_id, filed in sorted(store.filed.items()):
+        groups.setdefault(filed.story_id, []).append(doc_id)
+    return sorted(groups.values())
+
+
+async def test_a_languages_first_reports_form_the_same_stories_however_the_stream_batches_them():
+    # Filed batch by batch without re-filing, a and b were apart when the last batch was m alone.
+    for cuts in (c for k in range(5) for c in itertools.combinations(range(1, 5), k)):
+        store = InMemoryStoryStore()
+        clusterer = StoryClusterer(store)
+        for start, end in itertools.pairwise([0, *cuts, len(FIRST_REPORTS)]):
+            await clusterer.assign(FIRST_REPORTS[start:end])
+        assert _stories(store) == [["a", "b"], ["c"], ["m"], ["w"]], cuts
+
+
+async def test_earlier_reports_of_a_cold_language_come_back_with_their_story_now():
+    clusterer = StoryClusterer(InMemoryStoryStore())
+    first = await clusterer.assign(FIRST_REPORTS[:4])
+    assert first.story_ids == ["a", "w", "c", "b"] and first.refiled == {}, "four reports say too little to join"
+    last = await clusterer.assign(FIRST_REPORTS[4:])
+    assert last.story_ids == ["m"] and last.refiled == {"a": "a", "w": "w", "c": "c", "b": "a"}
+
+
+async def test_a_cold_languages_stories_open_to_other_languages_once_it_is_warm(monkeypatch):
+    monkeypatch.setattr(stories, "COLD_START_REFILE", 2)
+    store = InMemoryStoryStore()
+    clusterer = StoryClusterer(store)
+    await clusterer.assign(FIRST_REPORTS[:2])
+    assert [s.cold for s in (await store.stories(["a", "w"])).values()] == ["en", "en"]
+    warming = await clusterer.assign(FIRST_REPORTS[2:3])
+    assert warming.refiled == {} and await store.cold_documents("en") == []
+    assert [s.cold for s in (await store.stories(["a", "w", "c"])).values()] == [None, None, None]
 
 
 class RecordingBackend:
@@ -115,6 +169,10 @@ class RecordingBackend:
 
     async def upsert_many(self, docs: Sequence[ExtractedDocument]) -> None:
         self.stored.extend(docs)
+
+    async def documents(self, doc_ids: Sequence[str]) -> dict[str, ExtractedDocument]:
+        latest = {d.doc_id: d for d in self.stored}
+        return {i: latest[i] for i in doc_ids if i in latest}
 
     async def close(self) -> None:
         pass
@@ -131,6 +189,18 @@ async def test_index_stage_stores_duplicates_as_links_and_counts_them_as_duplica
     assert isinstance(indexed, ExtractedDocument) and indexed.story_id == "a" and "index" in indexed.timestamps
     assert isinstance(dropped, Dropped) and dropped.reason == "duplicate_exact"
     assert [(d.doc_id, d.duplicate_of) for d in backend.stored] == [("a", None), ("b", "a")]
+
+
+async def test_index_stage_stores_again_the_earlier_reports_a_cold_start_filed_again():
+    backend = RecordingBackend()
+    stage = IndexStage(backend, cache=None, stories=StoryClusterer(InMemoryStoryStore()))  # type: ignore[arg-type]
+    await stage.process_batch(FIRST_REPORTS[:4])
+    await stage.process_batch(FIRST_REPORTS[4:])
+    latest = {d.doc_id: d.story_id for d in backend.stored}
+    assert latest == {"a": "a", "w": "w", "c": "c", "b": "a", "m": "m"}
+    assert [d.doc_id for d in backend.stored[4:]] == ["m", "a", "b", "c", "w"], (
+        "one commit: the batch, then the re-filed"
+    )
 
 
 def _named(doc_id: str, *people: str) -> ExtractedDocument:
