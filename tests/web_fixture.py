@@ -1,11 +1,12 @@
 """A local news site on 127.0.0.1 for ingest tests: pages from the seeds (and the dev set's HTML
-where present), RSS and Atom feeds, a sitemap index, and every misbehaviour ingest must survive."""
+where present), RSS, Atom and JSON feeds, a sitemap index, and every misbehaviour ingest must survive."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
 import io
+import json
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -64,6 +65,23 @@ def atom(site_base: str, paths: list[str]) -> bytes:
     ).encode()
 
 
+def json_feed(site_base: str, paths: list[str]) -> bytes:
+    """A JSON Feed 1.1 of ``paths`` under ``site_base``, with the fields ingest reads."""
+    items = [
+        {
+            "id": f"{site_base}{p}",
+            "url": f"{site_base}{p}",
+            "title": f"Item {i}",
+            "content_text": "A teaser.",
+            "date_published": "2021-04-13T11:34:00Z",
+            "authors": [{"name": "Ana Lima"}],
+            "tags": ["Ukraine"],
+        }
+        for i, p in enumerate(paths)
+    ]
+    return json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Local", "items": items}).encode()
+
+
 def _gzip(data: bytes) -> bytes:
     out = io.BytesIO()
     with gzip.GzipFile(fileobj=out, mode="wb") as archive:
@@ -116,6 +134,8 @@ async def serve_site(oversize_bytes: int) -> AsyncIterator[Site]:
                 ]
             )
             return web.Response(body=rss(site.base, items), content_type="application/rss+xml", headers={"ETag": etag})
+        if path == "/feed.json":
+            return web.Response(body=json_feed(site.base, page_paths[:2]), content_type="application/feed+json")
         if path == "/atom.xml":
             return web.Response(body=atom(site.base, page_paths[:2]), content_type="application/atom+xml")
         if path == "/sitemap_index.xml":

@@ -123,6 +123,16 @@ async def test_malformed_feeds_are_refused_not_parsed_into_garbage(stage: Ingest
     }
 
 
+async def test_a_json_feed_yields_its_pages_with_the_feeds_hints(stage: IngestStage, site: Site):
+    documents, failures = split(await ingest(stage, site.url("/feed.json")))
+    assert not failures and len(documents) == 2
+    first = min(documents, key=lambda d: d.source)
+    assert (
+        first.hints.title == "Item 0" and first.hints.authors == ["Ana Lima"] and first.hints.categories == ["Ukraine"]
+    )
+    assert first.hints.published is not None and first.content
+
+
 async def test_atom_pages_redirects_and_sitemap_indexes(stage: IngestStage, site: Site):
     atom, _ = split(await ingest(stage, site.url("/atom.xml")))
     assert len(atom) == 2

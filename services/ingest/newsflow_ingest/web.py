@@ -1,4 +1,5 @@
-"""URLs in: a page, a feed (its items' pages) or a sitemap (its pages), told apart by content.
+"""URLs in: a page, a feed (RSS, Atom or JSON Feed: its items' pages) or a sitemap (its pages),
+told apart by content.
 
 A feed is fetched conditionally (its ETag and Last-Modified are kept in Redis, so a 304 costs
 nothing) and each item's page is fetched once: items are remembered by GUID and by canonical
@@ -24,7 +25,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 
 from newsflow_ingest.errors import SourceError
-from newsflow_ingest.feeds import FeedItem, parse_feed, parse_sitemap, xml_kind
+from newsflow_ingest.feeds import FeedItem, parse_feed, parse_sitemap, source_kind
 from newsflow_ingest.fetch import Fetched, Fetcher, media_type
 from newsflow_shared.models import RawDocument, SourceHints, utc_now
 from newsflow_shared.redis_errors import redis_state, text_of
@@ -36,8 +37,12 @@ PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 XML_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml"}
 )
+JSON_FEED_TYPES = frozenset({"application/feed+json", "application/json"})
 SOURCE_TYPES = (
-    PAGE_TYPES | XML_TYPES | frozenset({"application/x-gzip", "application/gzip", "application/octet-stream"})
+    PAGE_TYPES
+    | XML_TYPES
+    | JSON_FEED_TYPES
+    | frozenset({"application/x-gzip", "application/gzip", "application/octet-stream"})
 )
 MAX_SITEMAP_DEPTH = 2
 FEED_TEXT_STANDS_IN_CHARS = 500
@@ -166,8 +171,8 @@ class WebSource:
         if fetched.not_modified:
             return []
         # What a response is comes from its content, not its declared type: feeds are served
-        # as text/html or text/plain often enough, and xml_kind tells an HTML page apart.
-        kind = xml_kind(fetched.content)
+        # as text/html or text/plain often enough, and source_kind tells an HTML page apart.
+        kind = source_kind(fetched.content)
         if kind == "feed":
             pages = self._feed_pages(parse_feed(fetched.content, fetched.url, self.settings.max_items_per_source))
             documents = await self._fetch_new(pages, request_id)

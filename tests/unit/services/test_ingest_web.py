@@ -7,10 +7,10 @@ import gzip
 import pytest
 
 from newsflow_ingest.errors import SourceError
-from newsflow_ingest.feeds import gunzipped, parse_feed, parse_sitemap, xml_kind
+from newsflow_ingest.feeds import gunzipped, parse_feed, parse_sitemap, source_kind
 from newsflow_ingest.fetch import declared_charset, retry_after_s
 from newsflow_shared.guard import AddressPolicy
-from tests.web_fixture import BILLION_LAUGHS, EXTERNAL_ENTITY, atom, rss
+from tests.web_fixture import BILLION_LAUGHS, EXTERNAL_ENTITY, atom, json_feed, rss
 
 
 @pytest.mark.parametrize(
@@ -56,16 +56,54 @@ def test_entity_tricks_are_refused_not_expanded(document):
         parse_feed(document, "https://x.example/", 10)
     assert refused.value.reason == "hostile_xml"
     with pytest.raises(SourceError):
-        xml_kind(document)
+        source_kind(document)
 
 
 def test_kinds_and_malformed_feeds():
-    assert xml_kind(rss("https://x", ["/a"])) == "feed"
-    assert xml_kind(b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>') == "sitemap"
-    assert xml_kind(b"<!DOCTYPE html><html><body>page</body></html>") is None
-    assert xml_kind(b"plain text") is None
+    assert source_kind(rss("https://x", ["/a"])) == "feed"
+    assert (
+        source_kind(b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>') == "sitemap"
+    )
+    assert source_kind(b"<!DOCTYPE html><html><body>page</body></html>") is None
+    assert source_kind(b"plain text") is None
     with pytest.raises(SourceError):
         parse_feed(b"<rss><channel><item>", "https://x/", 10)
+
+
+def test_json_feed_items_read_like_rss_items():
+    items = parse_feed(json_feed("https://news.example", ["/a", "/b"]), "https://news.example/feed.json", 10)
+    assert [i.url for i in items] == ["https://news.example/a", "https://news.example/b"]
+    first = items[0]
+    assert first.guid == "https://news.example/a" and first.title == "Item 0" and first.authors == ("Ana Lima",)
+    assert first.published is not None and first.published.isoformat() == "2021-04-13T11:34:00+00:00"
+    assert first.content and first.content.startswith("<p>") and first.categories == ("Ukraine",)
+    assert len(parse_feed(json_feed("https://n.example", [f"/{i}" for i in range(50)]), "https://n.example/", 7)) == 7
+
+
+def test_json_feed_version_one_fields_relative_links_and_plain_text():
+    feed = (
+        b'\xef\xbb\xbf {"version": "https://jsonfeed.org/version/1", "title": "Blog", "author": {"name": "Site Team"},'
+        b' "items": [{"id": 7, "url": "/posts/7", "content_text": "One.\\n\\nTwo < three.", "date_modified": "2021-04-13"},'
+        b' {"id": "no-link", "content_html": "<p>x</p>"}, "junk",'
+        b' {"id": "https://news.example/x", "summary": "Teaser", "tags": ["a", 3, " "]}]}'
+    )
+    assert source_kind(feed) == "feed"
+    items = parse_feed(feed, "https://blog.example/feed.json", 10)
+    assert [(i.url, i.guid) for i in items] == [
+        ("https://blog.example/posts/7", "7"),
+        ("https://news.example/x", "https://news.example/x"),
+    ]
+    assert items[0].content == "<p>One.</p><p>Two &lt; three.</p>" and items[0].authors == ("Site Team",)
+    assert items[0].published is not None and items[1].content == "Teaser" and items[1].categories == ("a",)
+
+
+def test_json_that_is_not_a_feed_is_not_taken_for_one():
+    assert source_kind(b'{"version": 2, "items": []}') is None and source_kind(b"[1, 2]") is None
+    with pytest.raises(SourceError) as broken:
+        parse_feed(b'{"version": "https://jsonfeed.org/version/1.1", "items": [', "https://x/", 10)
+    assert broken.value.reason == "malformed_feed"
+    with pytest.raises(SourceError):
+        parse_feed(b'{"version": "https://jsonfeed.org/version/1.1", "items": {}}', "https://x/", 10)
 
 
 def test_sitemaps_gzip_and_bombs():
