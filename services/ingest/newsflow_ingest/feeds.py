@@ -190,7 +190,8 @@ def _json_text(value: Any) -> str | None:
 
 def _json_authors(holder: dict[str, Any]) -> tuple[str, ...]:
     """Names of a JSON Feed item's (or the feed's) ``authors`` (1.1), else its ``author`` (1.0)."""
-    people = holder.get("authors") if isinstance(holder.get("authors"), list) else [holder.get("author")]
+    listed = holder.get("authors")
+    people: list[Any] = listed if isinstance(listed, list) else [holder.get("author")]
     names = [_json_text(p.get("name")) for p in people if isinstance(p, dict)]
     return tuple(dict.fromkeys(" ".join(n.split()) for n in names if n))
 
@@ -222,7 +223,8 @@ def parse_json_feed(data: bytes, base_url: str, limit: int) -> list[FeedItem]:
         if not link:
             continue
         text = _json_text(entry.get("content_text"))
-        tags = entry.get("tags") if isinstance(entry.get("tags"), list) else []
+        listed = entry.get("tags")
+        tags: list[Any] = listed if isinstance(listed, list) else []
         items.append(
             FeedItem(
                 url=urljoin(base_url, link),
