@@ -145,8 +145,18 @@ async def serve_site(oversize_bytes: int) -> AsyncIterator[Site]:
             ).encode()
             return web.Response(body=body, content_type="application/xml")
         if path == "/sitemap-pages.xml.gz":
-            urls = "".join(f"<url><loc>{site.base}{p}</loc></url>" for p in page_paths[:3])
-            body = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+            news = (  # a Google News sitemap's entry for the third page
+                "<news:news><news:publication><news:name>Local News</news:name></news:publication>"
+                "<news:publication_date>2021-04-13T11:34:00Z</news:publication_date>"
+                "<news:title>The third page</news:title></news:news>"
+            )
+            urls = "".join(
+                f"<url><loc>{site.base}{p}</loc>{news if i == 2 else ''}</url>" for i, p in enumerate(page_paths[:3])
+            )
+            body = (
+                '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+                f' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{urls}</urlset>'
+            )
             return web.Response(body=_gzip(body.encode()), content_type="application/x-gzip")
         if path == "/billion-laughs.xml":
             return web.Response(body=BILLION_LAUGHS, content_type="application/rss+xml")

@@ -120,7 +120,8 @@ class DocumentRecord(WireModel):
 
 class SourceHints(BaseModel):
     """Metadata a source supplied alongside the content (a JSON record's title, a feed item's
-    date, author and categories, and its own full text)."""
+    date, author and categories, and its own full text, a news sitemap's title, date, keywords
+    and publication)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 

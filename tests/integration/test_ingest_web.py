@@ -141,6 +141,8 @@ async def test_atom_pages_redirects_and_sitemap_indexes(stage: IngestStage, site
     sitemap, failures = split(await ingest(stage, site.url("/sitemap_index.xml")))
     assert not failures and len(sitemap) == 1, "of its three pages, the Atom feed's two were fetched already"
     assert site.hits["/sitemap-pages.xml.gz"] == 1
+    hints = sitemap[0].hints  # its news sitemap entry's
+    assert (hints.title, hints.outlet) == ("The third page", "Local News") and hints.published is not None
 
 
 async def test_without_an_allowance_loopback_is_refused(site: Site, redis_url: str):

@@ -63,6 +63,8 @@ class FeedItem:
     """The entry's own text as HTML (``content:encoded``, Atom ``content``, or a long summary)."""
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    outlet: str | None = None
+    """The publication's name where the source gives it (a news sitemap's ``news:publication``)."""
 
 
 def _utf8_head(data: bytes) -> bytes:
@@ -115,9 +117,9 @@ def source_kind(data: bytes) -> str | None:
 
 @dataclass(frozen=True)
 class Sitemap:
-    """A urlset's page URLs, or a sitemap index's child sitemaps."""
+    """A urlset's pages, or a sitemap index's child sitemaps."""
 
-    pages: list[str]
+    pages: list[FeedItem]
     sitemaps: list[str]
 
 
@@ -276,16 +278,44 @@ def parse_feed(data: bytes, base_url: str, limit: int) -> list[FeedItem]:
     return items
 
 
+def _children(element: Element) -> dict[str, Element]:
+    """An element's children by local name, the first of each."""
+    found: dict[str, Element] = {}
+    for child in element:
+        found.setdefault(_local(child.tag), child)
+    return found
+
+
+def _element_text(element: Element | None) -> str | None:
+    text = " ".join((element.text or "").split()) if element is not None else ""
+    return text or None
+
+
+def _sitemap_page(url: str, entry: dict[str, Element]) -> FeedItem:
+    """A urlset page, with what a Google News sitemap's ``news:news`` says of its article: title,
+    publication date, the publication's name and keywords (``lastmod`` is when the page last
+    changed, not when the article was published, so it is not read)."""
+    news = _children(entry["news"]) if "news" in entry else {}
+    publication = _children(news["publication"]) if "publication" in news else {}
+    keywords = _element_text(news.get("keywords")) or ""
+    return FeedItem(
+        url=url,
+        guid=None,
+        title=_element_text(news.get("title")),
+        published=parse_iso(_element_text(news.get("publication_date"))),
+        categories=tuple(dict.fromkeys(k.strip() for k in keywords.split(",") if k.strip())),
+        outlet=_element_text(publication.get("name")),
+    )
+
+
 def parse_sitemap(data: bytes, limit: int) -> Sitemap:
-    """Page URLs of a urlset or child sitemaps of an index (at most ``limit`` of each)."""
+    """The pages of a urlset (``_sitemap_page``) or the child sitemaps of an index (at most
+    ``limit`` of each)."""
     root = xml_root(gunzipped(data))
     kind = _local(root.tag)
     if kind not in SITEMAP_ROOTS:
         raise SourceError("malformed_sitemap", f"root element <{kind}> is not urlset or sitemapindex")
-    locations = [
-        (loc.text or "").strip()
-        for entry in root
-        for loc in entry
-        if _local(loc.tag) == "loc" and (loc.text or "").strip()
-    ][:limit]
-    return Sitemap(pages=locations, sitemaps=[]) if kind == "urlset" else Sitemap(pages=[], sitemaps=locations)
+    entries = [(url, fields) for fields in map(_children, root) if (url := _element_text(fields.get("loc")))][:limit]
+    if kind == "urlset":
+        return Sitemap(pages=[_sitemap_page(url, fields) for url, fields in entries], sitemaps=[])
+    return Sitemap(pages=[], sitemaps=[url for url, _ in entries])

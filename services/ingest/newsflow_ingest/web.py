@@ -1,7 +1,8 @@
 """URLs in: a page, a feed (RSS, Atom or JSON Feed: its items' pages) or a sitemap (its pages),
 told apart by content.
 
-A feed is fetched conditionally (its ETag and Last-Modified are kept in Redis, so a 304 costs
+A Google News sitemap's ``news:news`` (title, publication date, keywords, the publication's
+name) goes along as hints too. A feed is fetched conditionally (its ETag and Last-Modified are kept in Redis, so a 304 costs
 nothing) and each item's page is fetched once: items are remembered by GUID and by canonical
 URL until ``seen_ttl_s``. Pages become raw documents with the raw HTML, the final URL after
 redirects, and the feed's title, date, authors and categories as hints.
@@ -136,6 +137,7 @@ class _Page:
     feed_text: str | None = None
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    outlet: str | None = None
 
     def hints(self, **changes: object) -> SourceHints:
         return SourceHints.model_validate(
@@ -144,6 +146,7 @@ class _Page:
                 "published": self.published,
                 "authors": list(self.authors),
                 "categories": list(self.categories),
+                "outlet": self.outlet,
                 "feed_content": self.feed_text,
                 **changes,
             }
@@ -174,7 +177,7 @@ class WebSource:
         # as text/html or text/plain often enough, and source_kind tells an HTML page apart.
         kind = source_kind(fetched.content)
         if kind == "feed":
-            pages = self._feed_pages(parse_feed(fetched.content, fetched.url, self.settings.max_items_per_source))
+            pages = self._item_pages(parse_feed(fetched.content, fetched.url, self.settings.max_items_per_source))
             documents = await self._fetch_new(pages, request_id)
             await self.state.set_validators(
                 url,
@@ -189,7 +192,7 @@ class WebSource:
             )
             return documents
         if kind == "sitemap" or fetched.content.startswith(b"\x1f\x8b"):
-            pages = [_Page(u, seen_keys=(f"url:{canonical_url(u) or u}",)) for u in await self._sitemap_pages(fetched)]
+            pages = self._item_pages(await self._sitemap_pages(fetched))
             return await self._fetch_new(pages, request_id)
         if media_type(fetched.content_type) not in PAGE_TYPES:
             raise SourceError(
@@ -199,7 +202,7 @@ class WebSource:
         return [self._document(fetched, _Page(url), request_id)]
 
     @staticmethod
-    def _feed_pages(items: list[FeedItem]) -> list[_Page]:
+    def _item_pages(items: list[FeedItem]) -> list[_Page]:
         pages = []
         for item in items:
             url = unwrap_redirect(item.url)  # a Google Alerts link: fetch the article, not the redirect
@@ -214,11 +217,12 @@ class WebSource:
                     full_text,
                     item.authors,
                     item.categories,
+                    item.outlet,
                 )
             )
         return pages
 
-    async def _sitemap_pages(self, fetched: Fetched, depth: int = 0) -> list[str]:
+    async def _sitemap_pages(self, fetched: Fetched, depth: int = 0) -> list[FeedItem]:
         sitemap = parse_sitemap(fetched.content, self.settings.max_items_per_source)
         pages = list(sitemap.pages)
         if depth < MAX_SITEMAP_DEPTH:

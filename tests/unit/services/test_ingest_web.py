@@ -106,9 +106,31 @@ def test_json_that_is_not_a_feed_is_not_taken_for_one():
         parse_feed(b'{"version": "https://jsonfeed.org/version/1.1", "items": {}}', "https://x/", 10)
 
 
+def test_a_news_sitemap_gives_each_pages_title_date_keywords_and_publication():
+    news = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        b"<url><loc>https://x/a</loc><lastmod>2024-05-02T08:00:00Z</lastmod><news:news>"
+        b"<news:publication><news:name>The Daily Example</news:name><news:language>en</news:language></news:publication>"
+        b"<news:publication_date>2024-05-01T10:00:00+02:00</news:publication_date>"
+        b"<news:title>Talks resume in Geneva</news:title><news:keywords>talks, Geneva,talks</news:keywords>"
+        b"</news:news></url><url><loc>https://x/b</loc><lastmod>2024-05-02</lastmod></url></urlset>"
+    )
+    first, plain = parse_sitemap(news, 10).pages
+    assert (first.url, first.title, first.outlet, first.categories) == (
+        "https://x/a",
+        "Talks resume in Geneva",
+        "The Daily Example",
+        ("talks", "Geneva"),
+    )
+    assert first.published is not None and first.published.isoformat() == "2024-05-01T10:00:00+02:00"
+    assert (plain.url, plain.title, plain.published, plain.outlet) == ("https://x/b", None, None, None), (
+        "lastmod is no date"
+    )
+
+
 def test_sitemaps_gzip_and_bombs():
     urlset = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc> https://x/a </loc></url></urlset>'
-    assert parse_sitemap(gzip.compress(urlset), 10).pages == ["https://x/a"]
+    assert [p.url for p in parse_sitemap(gzip.compress(urlset), 10).pages] == ["https://x/a"]
     index = b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>https://x/s.xml</loc></sitemap></sitemapindex>'
     assert parse_sitemap(index, 10).sitemaps == ["https://x/s.xml"]
     with pytest.raises(SourceError) as bomb:
