@@ -57,15 +57,26 @@ def decode(content: bytes, declared_charset: str | None) -> str:
 
 
 # Lines ftfy would change: those with fullwidth forms, Latin ligatures or C1 controls (always
-# fixed), and those holding a possible mojibake lead character — Â..ô (UTF-8 mis-decoded as
-# Latin-1/cp1252) or Cyrillic (as cp1251) — that ftfy's own badness test flags. The test is a
-# regex, far cheaper than ``fix_text`` on a long line of accented text that needs nothing.
-_ALWAYS_FIX = re.compile("[\u0080-\u009f\uff01-\uff5e\ufb00-\ufb06]")
-_MOJIBAKE_LEAD = re.compile("[\u00c2-\u00f4\u0400-\u04ff]")
+# fixed), and those holding a possible mojibake pair that ftfy's own badness test flags. UTF-8
+# read as Latin-1/cp1252 or as cp1251 turns each multi-byte character into a lead (Â..ô, or a
+# Cyrillic letter) followed by what a continuation byte (0x80-0xBF) reads as in those code
+# pages; accented or Cyrillic text that is fine rarely has such a pair, so the badness test (a
+# large regex, 40% of this stage's CPU on German and Russian pages when every line with "ä" or
+# a Cyrillic letter went through it) runs on one line in ninety of the development pages'.
+_FIXED_ALWAYS = "\u0080-\u009f\uff01-\uff5e\ufb00-\ufb06"
+_LEADS = "\u00c2-\u00f4\u0400-\u04ff"
+_ALWAYS_FIX = re.compile(f"[{_FIXED_ALWAYS}]")
+_CONTINUATIONS = "".join(
+    sorted(
+        {chr(byte) for byte in range(0x80, 0xC0)}
+        | {ch for page in ("cp1252", "cp1251") for ch in bytes(range(0x80, 0xC0)).decode(page, errors="ignore")}
+    )
+)
+_MOJIBAKE_PAIR = re.compile(f"[{_LEADS}][{re.escape(_CONTINUATIONS)}]")
 
 
 def _ftfy_would_fix(line: str) -> bool:
-    return bool(_ALWAYS_FIX.search(line)) or bool(_MOJIBAKE_LEAD.search(line) and ftfy.badness.is_bad(line))
+    return bool(_ALWAYS_FIX.search(line)) or bool(_MOJIBAKE_PAIR.search(line) and ftfy.badness.is_bad(line))
 
 
 _SEGMENT_CHARS = 4096
@@ -89,8 +100,10 @@ def _segments(text: str) -> list[str]:
     return pieces
 
 
-_SUSPECT = re.compile(f"{_ALWAYS_FIX.pattern}|{_MOJIBAKE_LEAD.pattern}")
-"""Either of the two character classes above: where a line could need ftfy at all."""
+_SUSPECT = re.compile(f"[{_FIXED_ALWAYS}{_LEADS}](?:(?<=[{_FIXED_ALWAYS}])|(?=[{re.escape(_CONTINUATIONS)}]))")
+"""Where a line could need ftfy at all: a character it always fixes, or a mojibake pair's lead.
+Written as one character class first, so that the scan skips ahead as fast as for a single
+class; the alternation of the two patterns above scanned five times slower."""
 
 
 def _suspect_pieces(pieces: list[str], suspects: list[int]) -> list[int]:
