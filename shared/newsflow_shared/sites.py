@@ -18,27 +18,8 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 SECOND_LEVEL = frozenset(
-    {
-        "co",
-        "com",
-        "org",
-        "net",
-        "ac",
-        "gov",
-        "edu",
-        "ne",
-        "or",
-        "go",
-        "gv",
-        "ltd",
-        "plc",
-        "nic",
-        "mil",
-        "sch",
-        "info",
-        "biz",
-    }
-)
+    {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go", "gv", "ltd", "plc", "nic", "mil", "sch", "info", "biz"}
+)  # fmt: skip
 """Labels that, before a two-letter country code, belong to the suffix (``co.uk``, ``com.tr``,
 ``co.jp``), not to the site: a short stand-in for the public suffix list that covers news hosts."""
 _HOST_PREFIXES = re.compile(r"^(?:www\d*|m|amp|mobile)$")
@@ -104,7 +85,11 @@ def names_site(name: str, label: str) -> bool:
     if not name or not wanted:
         return False
     for compact in _compacts(name):
-        if compact.startswith(wanted) or (len(wanted) >= 3 and wanted in compact):
+        if (
+            compact == wanted
+            or (len(wanted) >= 2 and compact.startswith(wanted))
+            or (len(wanted) >= 3 and wanted in compact)
+        ):
             return True
     words = re.findall(r"\w+", _folded(name))
     return len(words) >= 2 and "".join(w[0] for w in words) == wanted

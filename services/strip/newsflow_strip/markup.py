@@ -292,7 +292,7 @@ def page_outlet(
     tree: Any, meta: dict[str, str], items: list[dict[str, Any]], ld: dict[str, Any], url: str | None
 ) -> str | None:
     """The site's name (see the module docstring): the first of the declared names (``og:site_name``,
-    ``application-name``, JSON-LD) and the short ``<title>`` segments that names the host and
+    ``application-name``, JSON-LD) and the short ``<title>`` segments that name the host and
     reads as a name; else a declared one that reads as a name; else one written as a host
     ("taz.de"); else a readable name made from the host (``sites.site_name_from_host``)."""
     label = host_label(url)
