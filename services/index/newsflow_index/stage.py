@@ -15,8 +15,8 @@ from newsflow_shared.stage import Dropped, Stage, StageResult, TransientError
 
 class IndexStage(Stage[ExtractedDocument, ExtractedDocument]):
     """Resolves lone surnames to the stream's full names, assigns stories, upserts each batch
-    (with the earlier documents a cold start filed again) into the backend (one commit) and
-    caches it in Redis.
+    (with the earlier documents whose story a cold start changed) into the backend (one commit)
+    and caches it in Redis.
 
     A duplicate is stored as a link to its canonical document and recorded as dropped under its
     dedup reason: it is kept, but it is not a search hit of its own.
@@ -58,9 +58,14 @@ class IndexStage(Stage[ExtractedDocument, ExtractedDocument]):
         story_of = dict(zip((d.doc_id for d in canonical), assignment.story_ids, strict=True))
         stored = [ExtractedDocument(**doc.stamped(self.name, story_id=story_of.get(doc.doc_id))) for doc in docs]
         try:
-            # The earlier documents a cold start filed again are stored with their story now, in the same commit.
+            # The earlier documents a cold start filed again whose stored story differs from the
+            # one they have now are stored again, in the same commit.
             earlier = await self.backend.documents(sorted(assignment.refiled)) if assignment.refiled else {}
-            refiled = [d.model_copy(update={"story_id": assignment.refiled[i]}) for i, d in sorted(earlier.items())]
+            refiled = [
+                d.model_copy(update={"story_id": assignment.refiled[i]})
+                for i, d in sorted(earlier.items())
+                if d.story_id != assignment.refiled[i]
+            ]
             await self.backend.upsert_many([*stored, *refiled])
         except OSError as exc:
             raise TransientError(f"index not writable: {exc}") from exc

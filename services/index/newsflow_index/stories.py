@@ -26,9 +26,9 @@ story is the centroid of its reports' vectors:
   ``COLD_START_REFILE`` documents, every batch files them all again, in the order they came, with
   the statistics of all of them (``ColdDocument``): the stories of a language's first reports
   do not depend on how the stream happened to batch them. The earlier ones are handed back
-  with their stories (``Assignment.refiled``) for the index to store again, changed or not, so
-  a batch that failed to reach the index after its stories were saved leaves nothing stale;
-  such stories are their language's alone until it is warm.
+  with their stories (``Assignment.refiled``), changed or not: the index compares them with
+  what it stored, so a batch that failed to reach the index after its stories were saved leaves
+  nothing stale. Such stories are their language's alone until it is warm.
 
 A document joins the best-scoring story when the score reaches ``STORY_THRESHOLD`` (the value
 pair-grouped cross-validation on rated news pairs picks, ``make eval``; ``TERM_SHARE_CAP`` was
