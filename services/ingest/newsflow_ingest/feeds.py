@@ -22,6 +22,7 @@ import io
 import json
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -171,11 +172,17 @@ def xml_root(data: bytes) -> Element:
         raise SourceError("malformed_xml", f"not well-formed XML: {exc}") from exc
 
 
+def _distinct(values: Iterable[Any]) -> tuple[str, ...]:
+    """The strings among ``values``, whitespace collapsed, empty ones and repeats dropped, in order:
+    a source's names, tags or keywords as hints."""
+    return tuple(dict.fromkeys(text for v in values if isinstance(v, str) and (text := " ".join(v.split()))))
+
+
 def _names(entry: dict[str, Any]) -> tuple[str, ...]:
     names = [a.get("name") for a in entry.get("authors") or [] if isinstance(a, dict)]
     if not any(names) and isinstance(entry.get("author"), str):
         names = [entry["author"]]
-    return tuple(dict.fromkeys(" ".join(n.split()) for n in names if n and n.strip()))
+    return _distinct(names)
 
 
 def _content(entry: dict[str, Any]) -> str | None:
@@ -194,8 +201,7 @@ def _json_authors(holder: dict[str, Any]) -> tuple[str, ...]:
     """Names of a JSON Feed item's (or the feed's) ``authors`` (1.1), else its ``author`` (1.0)."""
     listed = holder.get("authors")
     people: list[Any] = listed if isinstance(listed, list) else [holder.get("author")]
-    names = [_json_text(p.get("name")) for p in people if isinstance(p, dict)]
-    return tuple(dict.fromkeys(" ".join(n.split()) for n in names if n))
+    return _distinct(p.get("name") for p in people if isinstance(p, dict))
 
 
 def _paragraphs_html(text: str) -> str:
@@ -238,7 +244,7 @@ def parse_json_feed(data: bytes, base_url: str, limit: int) -> list[FeedItem]:
                 or (_paragraphs_html(text) if text else None)
                 or _json_text(entry.get("summary")),
                 authors=_json_authors(entry) or feed_authors,
-                categories=tuple(dict.fromkeys(t.strip() for t in tags if isinstance(t, str) and t.strip())),
+                categories=_distinct(tags),
             )
         )
     return items
@@ -264,13 +270,7 @@ def parse_feed(data: bytes, base_url: str, limit: int) -> list[FeedItem]:
                 published=datetime(*stamp[:6]).replace(tzinfo=UTC) if stamp else None,
                 content=_content(entry),
                 authors=_names(entry),
-                categories=tuple(
-                    dict.fromkeys(
-                        t["term"].strip()
-                        for t in entry.get("tags") or []
-                        if isinstance(t.get("term"), str) and t["term"].strip()
-                    )
-                ),
+                categories=_distinct(t.get("term") for t in entry.get("tags") or []),
             )
         )
     if not items and (parsed.bozo or not parsed.get("version")):
@@ -303,7 +303,7 @@ def _sitemap_page(url: str, entry: dict[str, Element]) -> FeedItem:
         guid=None,
         title=_element_text(news.get("title")),
         published=parse_iso(_element_text(news.get("publication_date"))),
-        categories=tuple(dict.fromkeys(k.strip() for k in keywords.split(",") if k.strip())),
+        categories=_distinct(keywords.split(",")),
         outlet=_element_text(publication.get("name")),
     )
 
