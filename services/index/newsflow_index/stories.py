@@ -83,8 +83,9 @@ the same event 0.54-0.58). Calibrated on the seeds (the only cold start we have)
 hundred documents the raise is under 1%."""
 COLD_START_REFILE = 20
 """While a language has at most this many documents counted, each batch re-files all of them
-(module docstring): five seeds streamed in two batches otherwise split one event's two reports
-in 488 of the 1,920 ways of ordering and batching them, and never when filed together. Past
+(module docstring): without it, the five seeds streamed in consecutive batches parted one
+event's two reports in 488 of the 1,920 ways of ordering and batching them, and never when
+filed in one batch. Past
 this, a batch of the language weighs its own documents against enough others for the order of
 arrival to stop mattering much, and the raise is down to 15%."""
 MAX_DAYS_APART = 4.0
